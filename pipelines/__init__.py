@@ -1,0 +1,1 @@
+"""The work itself: plain functions over local files and settings; no database, no queue."""

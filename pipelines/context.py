@@ -1,0 +1,76 @@
+"""What a step is given and what it gives back: plain data, no database, no queue."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from pipelines.storage import Storage
+from settings import Settings
+
+
+class AssetOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One output object of a step; `key` is relative to the generation's prefix."""
+
+    kind: str
+    key: str
+    mime_type: str
+    bytes: int = 0
+    width: int | None = None
+    height: int | None = None
+    bitrate: int | None = None
+    language: str | None = None
+
+
+class StepResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A step's outputs and figures; stored on its job so later steps and retries can read it."""
+
+    assets: list[AssetOut] = msgspec.field(default_factory=list)
+    # Step-specific facts later steps need (a probe, loudness figures, variant list, transcript).
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+    media_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    time_to_first_playable: float | None = None
+
+
+class ContentMetadata(msgspec.Struct, kw_only=True):
+    """What the creator told us, as pipelines need it (ID3 tags, feed titles, languages)."""
+
+    title: str = ""
+    speaker: str = ""
+    series: str = ""
+    description: str = ""
+    language: str = "en"
+    recorded_date: str = ""
+
+
+def _no_progress(_: float) -> None:
+    return None
+
+
+@dataclass
+class StepContext:
+    """Everything one run of one step needs.
+
+    `outputs` is already scoped to `media/{content_id}/g{generation}/`, so a step writes keys such
+    as `audio/128k/index.m3u8`; `cnt media process --out DIR` passes a local directory instead.
+    """
+
+    content_id: str
+    generation: int
+    source: Path
+    work_dir: Path
+    outputs: Storage
+    settings: Settings
+    metadata: ContentMetadata = field(default_factory=ContentMetadata)
+    # Results of the steps this one ran after, by step name (`probe` holds the probe).
+    previous: dict[str, StepResult] = field(default_factory=dict)
+    on_progress: Callable[[float], None] = _no_progress
+    cancel: threading.Event = field(default_factory=threading.Event)
+    # A presigned URL of the source, when a provider can fetch it itself.
+    source_url: str | None = None

@@ -1,0 +1,231 @@
+"""One typed settings object, read from the environment and an optional `.env`, for every process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+from dotenv import dotenv_values
+
+__all__ = ["Settings", "SettingsError", "get_settings", "load_settings"]
+
+SECRET_FIELDS = frozenset(
+    {
+        "jwt_secret",
+        "aws_secret_access_key",
+        "cloudfront_private_key",
+        "deepgram_api_key",
+        "openai_api_key",
+        "livekit_api_secret",
+        "cdn_signing_secret",
+    }
+)
+
+
+class SettingsError(Exception):
+    """A setting a process needs is missing or malformed; the message names it in one line."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Every setting, named as its environment variable in upper case (`DATABASE_URL`, ...)."""
+
+    env: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    data_dir: str = "./var"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # State and messages
+    database_url: str = ""  # default: SQLite under data_dir
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    broker_namespace: str = "cnt"
+    broker_heartbeat_timeout_ms: int = 15_000
+    broker_maintenance_chance: int = 100_000
+    job_max_attempts: int = 3
+    job_lease_s: int = 60
+
+    # Accounts
+    jwt_secret: str = ""  # required in production; generated once under data_dir otherwise
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 86_400
+
+    # Storage and CDN
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_dir: str = ""  # default: data_dir/storage
+    cdn_base_url: str = ""  # default: public_base_url/cdn for local, the bucket's URL for s3
+    cdn_signing_secret: str = ""  # signs /cdn URLs of non-public content in the embedded setup
+    signed_url_ttl_s: int = 6 * 3600
+    s3_bucket: str = "cnt-media"
+    s3_region: str = "us-east-1"
+    s3_endpoint_url: str = ""
+    aws_access_key_id: str = ""
+    aws_secret_access_key: str = ""
+    cloudfront_distribution_id: str = ""
+    cloudfront_endpoint_url: str = ""
+    cloudfront_key_pair_id: str = ""
+    cloudfront_private_key: str = ""  # PEM text, or a path to a PEM file
+    invalidation_window_s: float = 5.0
+
+    # Uploads
+    upload_max_bytes: int = 8 * 1024**3
+    upload_part_size: int = 16 * 1024**2
+    upload_url_ttl_s: int = 3600
+    upload_stale_after_s: int = 24 * 3600
+
+    # Media limits and processing
+    work_dir: str = ""  # default: data_dir/work
+    media_max_duration_s: float = 6 * 3600
+    media_max_width: int = 7680
+    media_max_height: int = 4320
+    ffmpeg_timeout_s: float = 4 * 3600
+    ffprobe_timeout_s: float = 30
+    video_ladder: str = "1080,720,480,360"
+    hls_segment_s: int = 6
+    loudness_target_lufs: float = -16.0
+    loudness_true_peak_db: float = -1.5
+
+    # Transcription
+    transcription_provider: Literal["none", "deepgram", "openai"] = "none"
+    transcription_language: str = "en"
+    deepgram_api_key: str = ""
+    deepgram_base_url: str = ""
+    deepgram_model: str = "nova-3"
+    deepgram_diarize: bool = False
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_transcribe_model: str = "whisper-1"
+    openai_chunk_max_bytes: int = 24 * 1024**2
+
+    # Live
+    livekit_url: str = ""
+    livekit_api_key: str = ""
+    livekit_api_secret: str = ""
+    livekit_agent_name: str = "cnt-library"
+    agent_llm_model: str = "gpt-4.1-mini"
+
+    def __repr__(self) -> str:
+        shown = []
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if name in SECRET_FIELDS and value:
+                value = "********"
+            shown.append(f"{name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    __str__ = __repr__
+
+    @property
+    def is_s3(self) -> bool:
+        return self.storage_backend == "s3"
+
+    @property
+    def storage_path(self) -> Path:
+        return Path(self.storage_dir or Path(self.data_dir) / "storage")
+
+    @property
+    def work_path(self) -> Path:
+        return Path(self.work_dir or Path(self.data_dir) / "work")
+
+    @property
+    def async_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{Path(self.data_dir).resolve() / 'cnt.db'}"
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database through a blocking driver, for worker threads and migrations."""
+        url = self.async_database_url
+        return url.replace("+asyncpg", "+psycopg").replace("+aiosqlite", "")
+
+    @property
+    def cdn_url(self) -> str:
+        if self.cdn_base_url:
+            return self.cdn_base_url.rstrip("/")
+        if self.is_s3:
+            endpoint = self.s3_endpoint_url or f"https://{self.s3_bucket}.s3.amazonaws.com"
+            return f"{endpoint.rstrip('/')}/{self.s3_bucket}" if self.s3_endpoint_url else endpoint
+        return f"{self.public_base_url.rstrip('/')}/cdn"
+
+    @property
+    def ladder_heights(self) -> list[int]:
+        return sorted({int(h) for h in self.video_ladder.split(",") if h.strip()}, reverse=True)
+
+
+def _environment(env_file: Path | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def _one_line(error: msgspec.ValidationError) -> str:
+    text = str(error)
+    field = text.rsplit("`$.", 1)[-1].rstrip("`") if "`$." in text else ""
+    reason = text.split(" - at ")[0]
+    if field:
+        return f"setting {field.upper()} is malformed: {reason}"
+    return f"settings are malformed: {reason}"
+
+
+def load_settings(env_file: Path | None = Path(".env"), **overrides: Any) -> Settings:
+    """Read the settings; raise SettingsError naming the first bad one."""
+    environ = _environment(env_file)
+    names = Settings.__struct_fields__
+    raw: dict[str, Any] = {n: environ[n.upper()] for n in names if n.upper() in environ}
+    raw.update(overrides)
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None
+    _check_required(settings)
+    if not settings.jwt_secret:
+        settings = msgspec.structs.replace(settings, jwt_secret=_dev_secret(settings, "jwt_secret"))
+    if not settings.cdn_signing_secret:
+        settings = msgspec.structs.replace(
+            settings, cdn_signing_secret=_dev_secret(settings, "cdn_signing_secret")
+        )
+    return settings
+
+
+def _check_required(settings: Settings) -> None:
+    if settings.env == "production":
+        for name in ("jwt_secret", "database_url", "cdn_signing_secret"):
+            if not getattr(settings, name):
+                raise SettingsError(f"setting {name.upper()} is required in production")
+    if len(settings.jwt_secret) not in (0,) and len(settings.jwt_secret) < 32:
+        raise SettingsError("setting JWT_SECRET is malformed: use at least 32 characters")
+    if settings.transcription_provider == "deepgram" and not settings.deepgram_api_key:
+        raise SettingsError("setting DEEPGRAM_API_KEY is required when TRANSCRIPTION_PROVIDER=deepgram")
+    if settings.transcription_provider == "openai" and not (
+        settings.openai_api_key or settings.openai_base_url
+    ):
+        raise SettingsError("setting OPENAI_API_KEY is required when TRANSCRIPTION_PROVIDER=openai")
+    try:
+        heights = settings.ladder_heights
+    except ValueError:
+        raise SettingsError("setting VIDEO_LADDER is malformed: use heights like 1080,720,480") from None
+    if not heights or min(heights) < 144:
+        raise SettingsError("setting VIDEO_LADDER is malformed: heights must be 144 or more")
+
+
+def _dev_secret(settings: Settings, name: str) -> str:
+    """Outside production a secret is generated once and kept under data_dir, never logged."""
+    path = Path(settings.data_dir) / f".{name}"
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return load_settings()
