@@ -1,0 +1,38 @@
+"""The data: SQLAlchemy models, engines and migrations."""
+
+from models.accounts import ROLES, RefreshToken, User
+from models.base import Base, new_id, utcnow
+from models.content import CONTENT_KINDS, VISIBILITIES, Asset, Content, Series, Transcript, Upload
+from models.db import (
+    async_session_factory,
+    make_async_engine,
+    make_sync_engine,
+    sync_session_factory,
+)
+from models.jobs import FINISHED, JOB_STATUSES, Job
+from models.live import LiveEvent, LiveSession
+
+__all__ = [
+    "CONTENT_KINDS",
+    "FINISHED",
+    "JOB_STATUSES",
+    "ROLES",
+    "VISIBILITIES",
+    "Asset",
+    "Base",
+    "Content",
+    "Job",
+    "LiveEvent",
+    "LiveSession",
+    "RefreshToken",
+    "Series",
+    "Transcript",
+    "Upload",
+    "User",
+    "async_session_factory",
+    "make_async_engine",
+    "make_sync_engine",
+    "new_id",
+    "sync_session_factory",
+    "utcnow",
+]
