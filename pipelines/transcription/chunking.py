@@ -1,0 +1,273 @@
+"""Long audio for size-limited providers: a compact speech track, cut at silences, merged back.
+
+OpenAI takes uploads up to 25 MB. A mono 16 kHz MP3 at 32 kb/s is 14.4 MB an hour and loses
+nothing a speech model uses, so most sermons go up in one piece; longer ones are cut where
+someone pauses (silencedetect), so no word straddles a cut. Where no pause falls in range the
+cut is hard and both neighbours read PAD_S past it; on merging, a word belongs to the chunk its
+midpoint falls in, so a word at a cut is kept exactly once.
+
+ffmpeg runs here through a minimal `_run` (list argv, no shell, a timeout, stderr tail kept);
+fold into pipelines/ffmpeg.run_ffmpeg once that lands.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.errors import FFmpegFailed, MediaRejected, StepTimedOut
+from pipelines.transcription import Segment, Transcript, Word
+
+FFMPEG = "ffmpeg"
+FFPROBE = "ffprobe"
+SPEECH_BITRATE = "32k"
+SPEECH_RATE = "16000"
+# Demuxers a source may use (LIBRARIES §6.3): never hls/concat, so a disguised playlist is refused.
+SOURCE_FORMATS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,wav,mp3,aac,flac,ogg"
+# Pauses this long and this quiet are where a speaker draws breath between phrases.
+SILENCE_DB = -35
+SILENCE_MIN_S = 0.3
+# Read this far past a hard cut on both sides so the word under the cut is whole in one chunk.
+PAD_S = 2.0
+# Leave room for the MP3 header and bitrate wobble under the provider's limit.
+SIZE_MARGIN = 0.9
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """[start, end) is the span this chunk owns; [read_start, read_end] is what is uploaded."""
+
+    index: int
+    start: float
+    end: float
+    read_start: float
+    read_end: float
+
+    @property
+    def read_duration(self) -> float:
+        return self.read_end - self.read_start
+
+
+def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    try:
+        done = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise StepTimedOut(f"{args[0]} ran past {timeout:.0f}s") from None
+    if done.returncode != 0:
+        tail = done.stderr[-2000:]
+        raise FFmpegFailed(f"{args[0]} exited {done.returncode}", log_tail=tail)
+    return done
+
+
+def encode_speech_track(source: Path, dest: Path, *, timeout: float) -> Path:
+    """The source's audio as a compact mono 16 kHz MP3: what speech models are trained on."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _run(
+        [
+            FFMPEG,
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-protocol_whitelist",
+            "file",
+            "-format_whitelist",
+            SOURCE_FORMATS,
+            "-i",
+            str(source),
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            SPEECH_RATE,
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            SPEECH_BITRATE,
+            "-f",
+            "mp3",
+            str(dest),
+        ],
+        timeout,
+    )
+    return dest
+
+
+def audio_duration(path: Path, *, timeout: float = 30) -> float:
+    done = _run(
+        [
+            FFPROBE,
+            "-v",
+            "error",
+            "-protocol_whitelist",
+            "file",
+            "-f",
+            "mp3",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "default=nw=1:nk=1",
+            str(path),
+        ],
+        timeout,
+    )
+    try:
+        return float(done.stdout.strip())
+    except ValueError:
+        raise MediaRejected("the audio track has no duration") from None
+
+
+_SILENCE = re.compile(r"silence_(start|end): (-?[0-9.]+)")
+
+
+def detect_silences(track: Path, *, timeout: float) -> list[tuple[float, float]]:
+    """(start, end) of each pause, from ffmpeg's silencedetect filter log."""
+    done = _run(
+        [
+            FFMPEG,
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "info",
+            "-protocol_whitelist",
+            "file",
+            "-f",
+            "mp3",
+            "-i",
+            str(track),
+            "-af",
+            f"silencedetect=noise={SILENCE_DB}dB:d={SILENCE_MIN_S}",
+            "-f",
+            "null",
+            "-",
+        ],
+        timeout,
+    )
+    silences: list[tuple[float, float]] = []
+    start: float | None = None
+    for kind, value in _SILENCE.findall(done.stderr):
+        if kind == "start":
+            start = max(float(value), 0.0)
+        elif start is not None:
+            silences.append((start, float(value)))
+            start = None
+    return silences
+
+
+def plan_chunks(
+    duration: float, size_bytes: int, max_bytes: int, silences: list[tuple[float, float]]
+) -> list[Chunk]:
+    """Cut points so each upload stays under `max_bytes`; pure, so it is tested without ffmpeg.
+
+    The track is constant bitrate, so bytes are proportional to seconds. Each cut is the latest
+    pause midpoint in the second half of the allowed span, else a hard cut with padding.
+    """
+    if size_bytes <= max_bytes or duration <= 0:
+        return [Chunk(0, 0.0, duration, 0.0, duration)]
+    bytes_per_s = size_bytes / duration
+    budget_s = max_bytes * SIZE_MARGIN / bytes_per_s - 2 * PAD_S
+    if budget_s <= 1.0:
+        raise MediaRejected("the provider's upload limit is too small to cut this audio into")
+    pauses = sorted((a + b) / 2 for a, b in silences)
+    cuts: list[tuple[float, bool]] = []  # (time, hard)
+    start = 0.0
+    while duration - start > budget_s:
+        latest = start + budget_s
+        in_range = [p for p in pauses if start + budget_s / 2 < p <= latest]
+        cut, hard = (in_range[-1], False) if in_range else (latest, True)
+        cuts.append((cut, hard))
+        start = cut
+    chunks: list[Chunk] = []
+    edges = [(0.0, False), *cuts, (duration, False)]
+    for index, ((start, hard_before), (end, hard_after)) in enumerate(
+        zip(edges, edges[1:], strict=False)
+    ):
+        read_start = max(start - PAD_S, 0.0) if hard_before else start
+        read_end = min(end + PAD_S, duration) if hard_after else end
+        chunks.append(Chunk(index, start, end, read_start, read_end))
+    return chunks
+
+
+def cut_chunk(track: Path, chunk: Chunk, dest: Path, *, timeout: float) -> Path:
+    """One chunk as its own MP3; re-encoded so it starts exactly at read_start (a frame-exact
+    stream copy would be off by up to a frame, and offsets are added to every word)."""
+    _run(
+        [
+            FFMPEG,
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-protocol_whitelist",
+            "file",
+            "-f",
+            "mp3",
+            "-ss",
+            f"{chunk.read_start:.3f}",
+            "-t",
+            f"{chunk.read_duration:.3f}",
+            "-i",
+            str(track),
+            "-ac",
+            "1",
+            "-ar",
+            SPEECH_RATE,
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            SPEECH_BITRATE,
+            "-f",
+            "mp3",
+            str(dest),
+        ],
+        timeout,
+    )
+    return dest
+
+
+def merge_chunks(
+    parts: list[tuple[Chunk, Transcript]], *, provider: str, language: str
+) -> Transcript:
+    """One transcript from per-chunk ones: times moved by each chunk's read start, and each word
+    and segment kept only in the chunk that owns its midpoint."""
+    words: list[Word] = []
+    segments: list[Segment] = []
+    texts: list[str] = []
+    last = len(parts) - 1
+    for position, (chunk, part) in enumerate(sorted(parts, key=lambda p: p[0].index)):
+        shifted = part.shifted(chunk.read_start)
+        end = math.inf if position == last else chunk.end
+
+        def owns(
+            start: float, stop: float, chunk_start: float = chunk.start, end: float = end
+        ) -> bool:
+            return chunk_start <= (start + stop) / 2 < end
+
+        words.extend(w for w in shifted.words if owns(w.start, w.end))
+        kept = [s for s in shifted.segments if owns(s.start, s.end)]
+        segments.extend(kept)
+        if kept:
+            texts.extend(s.text.strip() for s in kept)
+        elif not shifted.segments and part.text.strip():
+            texts.append(part.text.strip())
+    return Transcript(
+        provider=provider,
+        language=language,
+        text=" ".join(t for t in texts if t),
+        segments=segments,
+        words=words,
+    )
