@@ -349,3 +349,83 @@ def iter_file(path: Path, chunk: int = 1 * MiB) -> Iterator[bytes]:
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             yield block
+
+
+class ObjectWriter(Protocol):
+    """An object written piece by piece; nothing is visible under its key until `commit`."""
+
+    def write(self, chunk: bytes) -> None: ...
+    def commit(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+class LocalObjectWriter:
+    def __init__(self, storage: LocalStorage, key: str) -> None:
+        self.target = storage.root / check_key(key)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=self.target.parent, prefix=".put-")
+        self.handle = os.fdopen(fd, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        self.handle.write(chunk)
+
+    def commit(self) -> None:
+        self.handle.close()
+        os.replace(self.tmp, self.target)
+
+    def abort(self) -> None:
+        self.handle.close()
+        Path(self.tmp).unlink(missing_ok=True)
+
+
+class S3ObjectWriter:
+    """A multipart upload fed part by part: memory stays at one part whatever the size."""
+
+    def __init__(self, storage: S3Storage, key: str, part_size: int) -> None:
+        self.storage = storage
+        self.key = check_key(key)
+        self.part_size = max(part_size, 5 * MiB)
+        self.buffer = bytearray()
+        self.parts: list[dict[str, object]] = []
+        with _s3_errors(key):
+            self.upload_id = storage.client.create_multipart_upload(
+                Bucket=storage.bucket, Key=self.key, ContentType=content_type_for(key)
+            )["UploadId"]
+
+    def _flush(self) -> None:
+        number = len(self.parts) + 1
+        with _s3_errors(self.key):
+            etag = self.storage.client.upload_part(
+                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id,
+                PartNumber=number, Body=bytes(self.buffer),
+            )["ETag"]
+        self.parts.append({"PartNumber": number, "ETag": etag})
+        self.buffer.clear()
+
+    def write(self, chunk: bytes) -> None:
+        self.buffer.extend(chunk)
+        if len(self.buffer) >= self.part_size:
+            self._flush()
+
+    def commit(self) -> None:
+        if self.buffer or not self.parts:
+            self._flush()
+        with _s3_errors(self.key):
+            self.storage.client.complete_multipart_upload(
+                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id,
+                MultipartUpload={"Parts": self.parts},
+            )
+
+    def abort(self) -> None:
+        with _s3_errors(self.key):
+            self.storage.client.abort_multipart_upload(
+                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id
+            )
+
+
+def open_writer(storage: Storage, key: str, part_size: int = 16 * MiB) -> ObjectWriter:
+    if isinstance(storage, S3Storage):
+        return S3ObjectWriter(storage, key, part_size)
+    if isinstance(storage, LocalStorage):
+        return LocalObjectWriter(storage, key)
+    raise TypeError(f"no streaming writer for {type(storage).__name__}")

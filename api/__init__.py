@@ -1,0 +1,1 @@
+"""The Litestar API: authenticates, validates, writes intent, sends messages, answers."""

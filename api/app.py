@@ -1,0 +1,67 @@
+"""The app factory: wires settings, database, Redis, auth, errors and controllers in one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from redis.asyncio import Redis
+
+from api.auth.controller import AuthController, UsersController
+from api.auth.middleware import BearerAuthMiddleware
+from api.cdn import cdn_object
+from api.content.controller import ContentController
+from api.deps import DEPENDENCIES
+from api.errors import EXCEPTION_HANDLERS
+from api.health import healthz, readyz
+from models import async_session_factory, make_async_engine
+from pipelines.storage import storage_from_settings
+from settings import Settings, get_settings
+
+API_HANDLERS: list = [AuthController, UsersController, ContentController]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+
+    @asynccontextmanager
+    async def resources(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = make_async_engine(settings.async_database_url)
+        app.state.db_sessions = async_session_factory(engine)
+        app.state.redis = Redis.from_url(settings.redis_url)
+        try:
+            yield
+        finally:
+            await app.state.redis.aclose()
+            await engine.dispose()
+
+    api_v1 = Router(path="/api/v1", route_handlers=API_HANDLERS)
+    return Litestar(
+        route_handlers=[api_v1, healthz, readyz, cdn_object],
+        dependencies=DEPENDENCIES,
+        lifespan=[resources],
+        state=_initial_state(settings),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema"])],
+        cors_config=CORSConfig(allow_origins=["*"], expose_headers=["ETag", "Last-Event-ID"]),
+        openapi_config=OpenAPIConfig(
+            title="CNT Media API",
+            version="1.0.0",
+            description="Uploads, processing, playback, catalog, feeds and live services of CNT Media.",
+            path="/schema",
+        ),
+        request_max_body_size=1_000_000,
+        debug=False,
+    )
+
+
+def _initial_state(settings: Settings):  # type: ignore[no-untyped-def]
+    from litestar.datastructures import State
+
+    return State({"settings": settings, "storage": storage_from_settings(settings)})

@@ -1,0 +1,1 @@
+"""Accounts and access: passwords, tokens, the request's user and the guards."""

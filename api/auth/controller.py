@@ -1,0 +1,76 @@
+"""POST /auth/register, /auth/login, /auth/refresh; GET /auth/me; admins set roles."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.middleware import admins_only, signed_in
+from api.auth.schemas import LoginIn, RefreshIn, RegisterIn, RoleIn, TokensOut, UserOut
+from api.auth.service import authenticate, create_user, issue_tokens, rotate
+from api.auth.tokens import AuthUser
+from api.errors import NotFound
+from models import User
+from settings import Settings
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, email=user.email, role=user.role, display_name=user.display_name)  # type: ignore[arg-type]
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["accounts"]
+
+    @post("/register", status_code=201, summary="Create a listener account and sign in")
+    async def register(
+        self, data: JSONBody[RegisterIn], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> TokensOut:
+        user = await create_user(db, data.email, data.password, "listener", data.display_name)
+        tokens = await issue_tokens(db, settings, user)
+        await db.commit()
+        return tokens
+
+    @post("/login", status_code=200, summary="Sign in with email and password")
+    async def login(
+        self, data: JSONBody[LoginIn], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> TokensOut:
+        user = await authenticate(db, data.email, data.password)
+        tokens = await issue_tokens(db, settings, user)
+        await db.commit()
+        return tokens
+
+    @post("/refresh", status_code=200, summary="Exchange a refresh token for new tokens (it rotates)")
+    async def refresh(
+        self, data: JSONBody[RefreshIn], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> TokensOut:
+        tokens = await rotate(db, settings, data.refresh_token)
+        await db.commit()
+        return tokens
+
+    @get("/me", guards=[signed_in], summary="The signed-in account")
+    async def me(self, user: NamedDependency[AuthUser | None], db: NamedDependency[AsyncSession]) -> UserOut:
+        assert user is not None
+        row = await db.get(User, user.id)
+        if row is None:
+            raise NotFound("the account no longer exists")
+        return user_out(row)
+
+
+class UsersController(Controller):
+    path = "/users"
+    tags = ["accounts"]
+    guards = [admins_only]
+
+    @patch("/{user_id:str}/role", summary="Change an account's role (admins)")
+    async def set_role(
+        self, user_id: FromPath[str], data: JSONBody[RoleIn], db: NamedDependency[AsyncSession]
+    ) -> UserOut:
+        row = await db.get(User, user_id)
+        if row is None:
+            raise NotFound("no such account")
+        row.role = data.role
+        await db.commit()
+        return user_out(row)

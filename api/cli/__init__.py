@@ -1,0 +1,46 @@
+"""The `cnt` command: database, users, media, jobs, and running the whole platform locally."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from settings import SettingsError, get_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """CNT Media: the media platform behind a church's ministry."""
+
+
+def _register() -> None:
+    from api.cli.db import db
+    from api.cli.run import demo, run
+    from api.cli.users import users
+
+    for command in (db, users, run, demo):
+        cli.add_command(command)
+    for module, name in (("api.cli.media", "media"), ("api.cli.jobs", "jobs"), ("api.cli.jobs", "queues")):
+        try:
+            command = getattr(__import__(module, fromlist=[name]), name)
+        except (ImportError, AttributeError):
+            continue  # a command group that is not built yet is simply not listed
+        cli.add_command(command)
+
+
+def main() -> None:
+    _register()
+    try:
+        cli()
+    except SettingsError as exc:
+        click.echo(f"cnt: {exc}", err=True)
+        sys.exit(2)
+
+
+def settings_or_exit():  # type: ignore[no-untyped-def]
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        click.echo(f"cnt: {exc}", err=True)
+        sys.exit(2)

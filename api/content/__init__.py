@@ -1,0 +1,1 @@
+"""Content: sermons, music, video and recordings, their sources, jobs, assets and playback."""

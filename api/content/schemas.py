@@ -1,0 +1,107 @@
+"""Request and response bodies of the content API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+Kind = Literal["sermon", "music", "video", "recording"]
+Visibility = Literal["private", "unlisted", "public"]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300, examples=["The Good Shepherd"])]
+
+
+class ContentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    title: Title
+    kind: Kind = "sermon"
+    description: Annotated[str, msgspec.Meta(max_length=20_000)] = ""
+    speaker: Annotated[str, msgspec.Meta(max_length=200, examples=["Pastor Ann Lee"])] = ""
+    series_id: str | None = None
+    scripture: list[str] = msgspec.field(default_factory=list)
+    tags: list[Annotated[str, msgspec.Meta(max_length=50)]] = msgspec.field(default_factory=list)
+    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] = "en"
+    recorded_date: date | None = None
+    visibility: Visibility = "private"
+
+
+class JobOut(msgspec.Struct):
+    id: str
+    step: str
+    generation: int
+    status: str
+    attempts: int
+    progress: float
+    error: str | None
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    cpu_seconds: float | None
+
+
+class AssetOut(msgspec.Struct):
+    kind: str
+    key: str
+    mime_type: str
+    bytes: int
+    generation: int
+    width: int | None = None
+    height: int | None = None
+    bitrate: int | None = None
+    language: str | None = None
+
+
+class ContentOut(msgspec.Struct):
+    id: str
+    owner_id: str
+    kind: str
+    title: str
+    description: str
+    speaker: str
+    series_id: str | None
+    scripture: list[dict[str, Any]]
+    tags: list[str]
+    language: str
+    recorded_date: date | None
+    status: str
+    visibility: str
+    published_at: datetime | None
+    publish_at: datetime | None
+    media_type: str | None
+    duration: float | None
+    source_bytes: int | None
+    source_sha256: str | None
+    generation: int
+    live_generation: int | None
+    loudness: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    jobs: list[JobOut] = msgspec.field(default_factory=list)
+    assets: list[AssetOut] = msgspec.field(default_factory=list)
+
+
+class SourceOut(msgspec.Struct):
+    id: str
+    status: str
+    bytes: int
+    sha256: str
+    generation: int
+
+
+class PlaybackOut(msgspec.Struct):
+    """Everything a player needs, as CDN URLs (signed where the content is not public)."""
+
+    content_id: str
+    generation: int
+    media_type: str | None
+    duration: float | None
+    hls: str | None
+    mp3: str | None = None
+    poster: str | None = None
+    storyboard: str | None = None
+    waveform: str | None = None
+    captions: list[dict[str, str]] = msgspec.field(default_factory=list)
+    transcript: str | None = None
+    expires_at: datetime | None = None
+    cookies: dict[str, str] | None = None

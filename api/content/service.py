@@ -1,0 +1,85 @@
+"""Content rules: who sees what, who changes what, and turning rows into responses."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.middleware import can_change
+from api.auth.tokens import AuthUser
+from api.content.schemas import AssetOut, ContentOut, JobOut
+from api.errors import NotFound
+from models import Asset, Content, Job
+
+
+def visible_to(content: Content, user: AuthUser | None) -> bool:
+    """Owners and admins see everything; others see ready content that is public or unlisted."""
+    if can_change(user, content.owner_id):
+        return True
+    return content.status == "ready" and content.visibility in ("public", "unlisted") and (
+        content.published_at is not None or content.visibility == "unlisted"
+    )
+
+
+async def load_content(db: AsyncSession, content_id: str, user: AuthUser | None, *, lock: bool = False) -> Content:
+    """The content if the caller may see it; otherwise 404, so ids of private content leak nothing."""
+    query = select(Content).where(Content.id == content_id)
+    if lock:
+        query = query.with_for_update()
+    content = (await db.scalars(query)).first()
+    if content is None or not visible_to(content, user):
+        raise NotFound("no such content")
+    return content
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(
+        id=job.id, step=job.step, generation=job.generation, status=job.status, attempts=job.attempts,
+        progress=job.progress, error=job.error, queued_at=job.queued_at, started_at=job.started_at,
+        finished_at=job.finished_at, cpu_seconds=job.cpu_seconds,
+    )
+
+
+def asset_out(asset: Asset) -> AssetOut:
+    return AssetOut(
+        kind=asset.kind, key=asset.key, mime_type=asset.mime_type, bytes=asset.bytes,
+        generation=asset.generation, width=asset.width, height=asset.height, bitrate=asset.bitrate,
+        language=asset.language,
+    )
+
+
+async def live_assets(db: AsyncSession, content: Content) -> list[Asset]:
+    if content.live_generation is None:
+        return []
+    return list(
+        await db.scalars(
+            select(Asset)
+            .where(Asset.content_id == content.id, Asset.generation == content.live_generation)
+            .order_by(Asset.kind, Asset.key)
+        )
+    )
+
+
+async def content_out(db: AsyncSession, content: Content, user: AuthUser | None) -> ContentOut:
+    owner_view = can_change(user, content.owner_id)
+    jobs: list[JobOut] = []
+    if owner_view:
+        rows = await db.scalars(
+            select(Job)
+            .where(Job.content_id == content.id, Job.generation == content.generation)
+            .order_by(Job.queued_at)
+        )
+        jobs = [job_out(j) for j in rows]
+    return ContentOut(
+        id=content.id, owner_id=content.owner_id, kind=content.kind, title=content.title,
+        description=content.description, speaker=content.speaker, series_id=content.series_id,
+        scripture=content.scripture or [], tags=content.tags or [], language=content.language,
+        recorded_date=content.recorded_date, status=content.status, visibility=content.visibility,
+        published_at=content.published_at, publish_at=content.publish_at, media_type=content.media_type,
+        duration=content.duration, source_bytes=content.source_bytes if owner_view else None,
+        source_sha256=content.source_sha256 if owner_view else None, generation=content.generation,
+        live_generation=content.live_generation, loudness=content.loudness,
+        error=content.error if owner_view else None, created_at=content.created_at,
+        updated_at=content.updated_at, jobs=jobs,
+        assets=[asset_out(a) for a in await live_assets(db, content)],
+    )

@@ -1,0 +1,63 @@
+"""Streaming a source file up through the API: constant memory, hashed and size-checked on the way."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+import anyio
+from litestar import Request
+from litestar.exceptions import ClientException
+
+from api.errors import UploadIncomplete, UploadTooLarge
+from pipelines.storage import Storage, open_writer
+
+# Disk and S3 writes are blocking: hand them to a thread a few MiB at a time, not per chunk.
+FLUSH_BYTES = 4 * 1024 * 1024
+
+
+def source_key(content_id: str, filename: str = "") -> str:
+    suffix = ""
+    if "." in filename:
+        suffix = "." + "".join(c for c in filename.rsplit(".", 1)[1].lower() if c.isalnum())[:8]
+    return f"sources/{content_id}/{uuid.uuid4().hex}{suffix}"
+
+
+async def receive_source(
+    request: Request[Any, Any, Any], storage: Storage, key: str, max_bytes: int, part_size: int
+) -> tuple[int, str]:
+    """Stream the request body into `key`; returns (bytes, sha256). On any failure nothing is kept."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise UploadTooLarge(f"the file is {int(declared)} bytes; the limit is {max_bytes} bytes")
+    writer = await anyio.to_thread.run_sync(open_writer, storage, key, part_size)
+    digest = hashlib.sha256()
+    received = 0
+    pending = bytearray()
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > max_bytes:
+                raise UploadTooLarge(f"the file is over the limit of {max_bytes} bytes")
+            digest.update(chunk)
+            pending.extend(chunk)
+            if len(pending) >= FLUSH_BYTES:
+                block, pending = bytes(pending), bytearray()
+                await anyio.to_thread.run_sync(writer.write, block)
+        if declared is not None and declared.isdigit() and received != int(declared):
+            raise UploadIncomplete(
+                f"the upload was cut short: {received} of {declared} bytes arrived; send the file again"
+            )
+        if received == 0:
+            raise UploadIncomplete("the request body is empty: send the file's bytes as the body")
+        if pending:
+            await anyio.to_thread.run_sync(writer.write, bytes(pending))
+        await anyio.to_thread.run_sync(writer.commit)
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(writer.abort)
+        if isinstance(exc, ClientException | OSError) and not isinstance(exc, UploadTooLarge | UploadIncomplete):
+            raise UploadIncomplete("the upload was cut short; send the file again") from None
+        raise
+    return received, digest.hexdigest()

@@ -1,0 +1,125 @@
+"""API errors: one class tree with a stable `code`, turned into JSON in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import ValidationException as LitestarValidation
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra or {}
+
+
+class NotFound(ApiError):
+    status_code = 404
+    code = "not_found"
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(ApiError):
+    status_code = 409
+    code = "conflict"
+
+
+class InvalidInput(ApiError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class UploadTooLarge(ApiError):
+    status_code = 413
+    code = "upload_too_large"
+
+
+class UploadIncomplete(ApiError):
+    status_code = 400
+    code = "upload_incomplete"
+
+
+class RateLimited(ApiError):
+    status_code = 429
+    code = "rate_limited"
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    code = "unavailable"
+
+
+def _body(code: str, detail: str, extra: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "detail": detail}
+    if extra:
+        body["extra"] = extra
+    return body
+
+
+def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[dict[str, Any]]:
+    return Response(_body(exc.code, exc.detail, exc.extra), status_code=exc.status_code, media_type=MediaType.JSON)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "upload_too_large",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if isinstance(exc, LitestarValidation):
+        code = "validation_failed"
+    elif isinstance(exc, NotAuthorizedException):
+        code = "unauthorized"
+    elif isinstance(exc, PermissionDeniedException):
+        code = "forbidden"
+    else:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return Response(
+        _body(code, str(exc.detail), exc.extra if isinstance(exc.extra, list | dict) else None),
+        status_code=exc.status_code,
+        media_type=MediaType.JSON,
+        headers=exc.headers,
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    # The traceback goes to the log; the caller gets a code, never internals or secrets.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return Response(
+        _body("internal_error", "something went wrong on our side; it has been logged"),
+        status_code=500,
+        media_type=MediaType.JSON,
+    )
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: api_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

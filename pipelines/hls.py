@@ -1,0 +1,176 @@
+"""HLS playlists: the master we write ourselves, and facts read back from variant playlists.
+
+ffmpeg writes each variant's media playlist; the master is ours, because it must describe
+variants made by different processes (and later a captions group) and be written last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "Subtitle",
+    "Variant",
+    "build_master",
+    "finalise_playlist",
+    "measure_bandwidth",
+    "playlist_segments",
+]
+
+AAC_LC = "mp4a.40.2"
+AUDIO_GROUP = "audio"
+SUBTITLE_GROUP = "subs"
+
+
+class Variant(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One entry of the master playlist; `uri` is relative to the master (`720p/index.m3u8`).
+
+    `bandwidth` (peak) and `average_bandwidth` are bits per second of everything a player
+    fetches for it, including the audio group it names. `group_id` makes this rendition a
+    member of an audio group (`#EXT-X-MEDIA`) as well as an audio-only variant; `audio_group`
+    makes a video variant play with that group.
+    """
+
+    name: str
+    uri: str
+    bandwidth: int
+    average_bandwidth: int
+    codecs: str
+    resolution: str | None = None  # "1280x720"
+    frame_rate: float | None = None
+    audio_only: bool = False
+    audio_group: str | None = None
+    group_id: str | None = None
+    channels: int | None = None
+    default: bool = False
+
+
+class Subtitle(msgspec.Struct, kw_only=True):
+    """A WebVTT subtitle playlist for the master's SUBTITLES group."""
+
+    uri: str
+    language: str
+    name: str
+
+
+def _as(kind: type[Any], item: Any) -> Any:
+    return item if isinstance(item, kind) else msgspec.convert(item, kind)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', "'") + '"'
+
+
+def build_master(
+    variants: Sequence[Variant | Mapping[str, Any]],
+    subtitles: Sequence[Subtitle | Mapping[str, Any]] | None = None,
+) -> str:
+    """The master playlist text for `variants` (dicts or Variant) and optional `subtitles`.
+
+    Video variants are listed before audio-only ones, each carrying BANDWIDTH,
+    AVERAGE-BANDWIDTH, CODECS and, for video, RESOLUTION and FRAME-RATE (RFC 8216 4.3.4.2).
+    """
+    typed = [_as(Variant, v) for v in variants]
+    subs = [_as(Subtitle, s) for s in subtitles or []]
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    members = [v for v in typed if v.group_id]
+    for i, member in enumerate(members):
+        attrs = [
+            "TYPE=AUDIO",
+            f"GROUP-ID={_quote(member.group_id or AUDIO_GROUP)}",
+            f"NAME={_quote(member.name)}",
+            f"DEFAULT={'YES' if member.default or i == 0 else 'NO'}",
+            "AUTOSELECT=YES",
+        ]
+        if member.channels:
+            attrs.append(f'CHANNELS="{member.channels}"')
+        attrs.append(f"URI={_quote(member.uri)}")
+        lines.append("#EXT-X-MEDIA:" + ",".join(attrs))
+    for i, sub in enumerate(subs):
+        attrs = [
+            "TYPE=SUBTITLES",
+            f"GROUP-ID={_quote(SUBTITLE_GROUP)}",
+            f"NAME={_quote(sub.name)}",
+            f"LANGUAGE={_quote(sub.language)}",
+            f"DEFAULT={'YES' if i == 0 else 'NO'}",
+            "AUTOSELECT=YES",
+            f"URI={_quote(sub.uri)}",
+        ]
+        lines.append("#EXT-X-MEDIA:" + ",".join(attrs))
+    ordered = [v for v in typed if not v.audio_only] + [v for v in typed if v.audio_only]
+    for variant in ordered:
+        attrs = [
+            f"BANDWIDTH={int(variant.bandwidth)}",
+            f"AVERAGE-BANDWIDTH={int(variant.average_bandwidth)}",
+            f"CODECS={_quote(variant.codecs)}",
+        ]
+        if variant.resolution:
+            attrs.append(f"RESOLUTION={variant.resolution}")
+        if variant.frame_rate:
+            attrs.append(f"FRAME-RATE={variant.frame_rate:.3f}")
+        if variant.audio_group:
+            attrs.append(f"AUDIO={_quote(variant.audio_group)}")
+        if subs:
+            attrs.append(f"SUBTITLES={_quote(SUBTITLE_GROUP)}")
+        lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
+        lines.append(variant.uri)
+    return "\n".join(lines) + "\n"
+
+
+def playlist_segments(text: str) -> list[tuple[str, float]]:
+    """(uri, duration) of each segment of a media playlist, in order."""
+    segments: list[tuple[str, float]] = []
+    duration: float | None = None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("#EXTINF:"):
+            duration = float(line[8:].split(",")[0])
+        elif line and not line.startswith("#") and duration is not None:
+            segments.append((line, duration))
+            duration = None
+    return segments
+
+
+def playlist_init(text: str) -> str | None:
+    """The `#EXT-X-MAP` URI of an fMP4 playlist."""
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-MAP:") and 'URI="' in line:
+            return line.split('URI="', 1)[1].split('"', 1)[0]
+    return None
+
+
+def finalise_playlist(text: str) -> str:
+    """An EVENT playlist as the VOD playlist it has become: type VOD, ENDLIST present."""
+    text = text.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD")
+    if "#EXT-X-PLAYLIST-TYPE" not in text:
+        text = text.replace("#EXT-X-TARGETDURATION", "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION", 1)
+    if "#EXT-X-ENDLIST" not in text:
+        text = text.rstrip("\n") + "\n#EXT-X-ENDLIST\n"
+    return text
+
+
+def measure_bandwidth(folder: Path) -> tuple[int, int]:
+    """(peak, average) bits per second of a variant's segments, from their sizes on disk.
+
+    Peak is the largest segment's rate (what RFC 8216 asks BANDWIDTH to bound); the init
+    segment is counted once in the average.
+    """
+    text = (folder / "index.m3u8").read_text()
+    segments = playlist_segments(text)
+    if not segments:
+        return 0, 0
+    init = playlist_init(text)
+    init_bytes = (folder / init).stat().st_size if init and (folder / init).is_file() else 0
+    total_bytes, total_s, peak = init_bytes, 0.0, 0.0
+    for uri, duration in segments:
+        size = (folder / uri).stat().st_size
+        total_bytes += size
+        total_s += duration
+        if duration > 0.5:
+            peak = max(peak, size * 8 / duration)
+    average = total_bytes * 8 / total_s if total_s else 0
+    return int(max(peak, average)), int(average)

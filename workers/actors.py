@@ -1,0 +1,71 @@
+"""One thin actor per plan step, plus the orchestrator's `advance`. Import this to declare them."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from pipelines.errors import PipelineError
+from pipelines.plans import PLANS
+from pipelines.steps import STEPS
+from settings import get_settings
+from workers.broker import setup_broker
+from workers.execute import run_step
+from workers.orchestrator import advance_content
+from workers.tracking import JobTracking, is_transient
+
+broker = setup_broker()
+settings = get_settings()
+
+# Per-queue time limits: an hour-long video encode must not be killed at Dramatiq's 10 minutes.
+TIME_LIMITS_MS = {
+    "transcode": int(settings.ffmpeg_timeout_s * 1000) + 60_000,
+    "media": 3_600_000,
+    "io": 3_600_000,
+    "default": 60_000,
+}
+MAX_RETRIES = max(0, settings.job_max_attempts - 1)
+
+
+def _retry_when(retries: int, exc: BaseException) -> bool:
+    return is_transient(exc) and retries < MAX_RETRIES
+
+
+def _queue_of(step: str) -> str:
+    for plan in PLANS.values():
+        for spec in plan:
+            if spec.name == step:
+                return spec.queue
+    raise KeyError(step)
+
+
+def _declare(step: str) -> dramatiq.Actor:  # type: ignore[type-arg]
+    def step_actor(job_id: str) -> None:
+        try:
+            run_step(step, job_id)
+        except PipelineError as exc:
+            retry_after = getattr(exc, "retry_after", None)
+            if exc.transient and retry_after:
+                raise dramatiq.Retry(str(exc), delay=int(retry_after * 1000)) from exc
+            raise
+
+    step_actor.__name__ = step
+    queue = _queue_of(step)
+    return dramatiq.actor(
+        step_actor,
+        actor_name=step,
+        queue_name=queue,
+        retry_when=_retry_when,
+        min_backoff=5_000,
+        max_backoff=300_000,
+        time_limit=TIME_LIMITS_MS[queue],
+    )
+
+
+STEP_ACTORS = {step: _declare(step) for step in STEPS}
+broker.add_middleware(JobTracking(set(STEP_ACTORS)))
+
+
+@dramatiq.actor(queue_name="default", max_retries=5, min_backoff=1_000)
+def advance(content_id: str) -> None:
+    """Enqueue the ready steps of a content (sent by the API when a source is whole)."""
+    advance_content(content_id)

@@ -1,0 +1,145 @@
+"""Running one step: load its job and content, call the pipeline, store what it made."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import msgspec
+from sqlalchemy import select
+
+from models import Content, Job, Series
+from pipelines.context import ContentMetadata, StepContext, StepResult
+from pipelines.steps import step_function
+from pipelines.storage import Storage, storage_from_settings
+from settings import get_settings
+from workers import jobs
+from workers.db import session_scope
+from workers.store import generation_prefix, store_result
+
+# Steps that read the uploaded source; the others work from earlier steps' outputs.
+NEEDS_SOURCE = {"probe", "encode_audio", "encode_video", "waveform", "thumbnails", "transcribe"}
+
+
+class Heartbeat:
+    """Renews the job's lease and carries progress, at most twice a second; sees cancels."""
+
+    def __init__(self, job_id: str, cancel: threading.Event, interval: float) -> None:
+        self.job_id = job_id
+        self.cancel = cancel
+        self.interval = interval
+        self.progress: float | None = None
+        self._sent = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"beat-{job_id[:8]}")
+
+    def report(self, fraction: float) -> None:
+        self.progress = max(0.0, min(1.0, fraction))
+        now = time.monotonic()
+        if now - self._sent >= 0.5:
+            self._sent = now
+            if not jobs.beat(self.job_id, self.progress):
+                self.cancel.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                if not jobs.beat(self.job_id):
+                    self.cancel.set()
+            except Exception:  # a missed beat is retried on the next tick
+                continue
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _metadata(content: Content, series_title: str) -> ContentMetadata:
+    return ContentMetadata(
+        title=content.title,
+        speaker=content.speaker,
+        series=series_title,
+        description=content.description,
+        language=content.language,
+        recorded_date=content.recorded_date.isoformat() if content.recorded_date else "",
+    )
+
+
+def _local_source(storage: Storage, key: str, work_dir: Path) -> Path:
+    local = storage.local_path(key)
+    if local is not None and local.is_file():
+        return local
+    return storage.get_file(key, work_dir / "source" / Path(key).name)
+
+
+def run_step(step: str, job_id: str) -> None:
+    """Load, call the pipeline, store. The JobTracking middleware has claimed the job already."""
+    settings = get_settings()
+    with session_scope() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        content = session.get(Content, job.content_id)
+        assert content is not None
+        series = session.get(Series, content.series_id) if content.series_id else None
+        done = session.scalars(
+            select(Job).where(
+                Job.content_id == content.id,
+                Job.generation == job.generation,
+                Job.status == "succeeded",
+            )
+        ).all()
+        previous = {j.step: msgspec.convert(j.result or {}, StepResult) for j in done}
+        metadata = _metadata(content, series.title if series else "")
+        source_key, generation, content_id = content.source_key, job.generation, content.id
+
+    storage = storage_from_settings(settings)
+    work_dir = settings.work_path / job_id
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(parents=True)
+    try:
+        source = (
+            _local_source(storage, source_key, work_dir)
+            if step in NEEDS_SOURCE and source_key
+            else work_dir / "no-source"
+        )
+        cancel = threading.Event()
+        ctx = StepContext(
+            content_id=content_id,
+            generation=generation,
+            source=source,
+            work_dir=work_dir,
+            outputs=storage.scoped(generation_prefix(content_id, generation)),
+            settings=settings,
+            metadata=metadata,
+            previous=previous,
+            cancel=cancel,
+        )
+        with Heartbeat(job_id, cancel, interval=max(1.0, settings.job_lease_s / 4)) as beat:
+            ctx.on_progress = beat.report
+            result = step_function(step)(ctx)
+        _store(job_id, step, content_id, generation, result)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _store(job_id: str, step: str, content_id: str, generation: int, result: StepResult) -> None:
+    with session_scope() as session:
+        content = session.scalars(
+            select(Content).where(Content.id == content_id).with_for_update()
+        ).first()
+        if content is None:
+            return
+        store_result(session, content, step, generation, result)
+    jobs.finish(
+        job_id,
+        "succeeded",
+        result=msgspec.to_builtins(result),
+        cpu_seconds=result.cpu_seconds,
+        media_seconds=result.media_seconds,
+    )
