@@ -71,6 +71,11 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(parsed.timestamp() - time.time(), 0.0)
 
 
+def pause(seconds: float) -> None:
+    """The wait between tries; a module function so tests can see what was waited."""
+    time.sleep(seconds)
+
+
 def is_transient(status: int | None) -> bool:
     # None: the connection failed or timed out before an answer.
     return status is None or status in (408, 409, 429) or status >= 500
@@ -81,7 +86,6 @@ def call_with_retries(
     call: Callable[[], T],
     *,
     secrets: tuple[str, ...],
-    sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Run `call`, which raises ProviderHTTPError on failure, under the retry policy above."""
     last: ProviderHTTPError | None = None
@@ -105,7 +109,7 @@ def call_with_retries(
             )
             if attempt + 1 == ATTEMPTS or (wait is not None and wait > MAX_INLINE_WAIT_S):
                 break
-            sleep(wait if wait is not None else BACKOFF_S * 2**attempt)
+            pause(wait if wait is not None else BACKOFF_S * 2**attempt)
     assert last is not None
     raise ProviderUnavailable(
         _message(provider, last.status, redact(last.reason, secrets), rejected=False),
