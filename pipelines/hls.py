@@ -147,7 +147,9 @@ def finalise_playlist(text: str) -> str:
     """An EVENT playlist as the VOD playlist it has become: type VOD, ENDLIST present."""
     text = text.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD")
     if "#EXT-X-PLAYLIST-TYPE" not in text:
-        text = text.replace("#EXT-X-TARGETDURATION", "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION", 1)
+        text = text.replace(
+            "#EXT-X-TARGETDURATION", "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION", 1
+        )
     if "#EXT-X-ENDLIST" not in text:
         text = text.rstrip("\n") + "\n#EXT-X-ENDLIST\n"
     return text

@@ -29,7 +29,9 @@ ABSOLUTE_GATE = -70.0
 SILENT_LUFS = -60.0
 LRA_TARGET = 11.0
 MIN_CHUNK_S = 120.0
-_FRAME = re.compile(r"t:\s*([\d.]+)\s+TARGET:.*?M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)")
+_FRAME = re.compile(
+    r"t:\s*([\d.]+)\s+TARGET:.*?M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)"
+)
 _PEAK = re.compile(r"Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
 
 
@@ -81,7 +83,9 @@ def combine_loudness(
     )
 
 
-def _parse_meter_log(text: str, skip_momentary: float, skip_short: float) -> tuple[list[float], list[float], float]:
+def _parse_meter_log(
+    text: str, skip_momentary: float, skip_short: float
+) -> tuple[list[float], list[float], float]:
     momentary: list[float] = []
     short_term: list[float] = []
     for match in _FRAME.finditer(text):
@@ -140,7 +144,9 @@ def measure_loudness(
     return combine_loudness(momentary, short_term, peak, settings), stats
 
 
-def _runner(cmd: list[str], settings: Settings, work_dir: Path, log: Path) -> Callable[[Cancel], RunStats]:
+def _runner(
+    cmd: list[str], settings: Settings, work_dir: Path, log: Path
+) -> Callable[[Cancel], RunStats]:
     def run(cancel: Cancel) -> RunStats:
         return run_ffmpeg(
             cmd, timeout=settings.ffmpeg_timeout_s, cwd=work_dir, cancel=cancel, stderr_path=log

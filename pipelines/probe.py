@@ -179,11 +179,17 @@ def parse_probe(raw: dict[str, Any], size: int) -> Probe:
     if container not in ALLOWED_FORMATS:
         raise MediaRejected(f"the container {container or 'unknown'} is not one we accept")
     streams = raw.get("streams", [])
-    decodable = [s for s in streams if s.get("codec_name") and s.get("codec_type") in ("audio", "video")]
+    decodable = [
+        s for s in streams if s.get("codec_name") and s.get("codec_type") in ("audio", "video")
+    ]
     videos = [s for s in decodable if s["codec_type"] == "video" and not _is_cover(s)]
     covers = [s for s in decodable if s["codec_type"] == "video" and _is_cover(s)]
-    audios = [s for s in decodable if s["codec_type"] == "audio" and (_int(s.get("channels")) or 0) > 0]
-    videos = [s for s in videos if (_int(s.get("width")) or 0) > 0 and (_int(s.get("height")) or 0) > 0]
+    audios = [
+        s for s in decodable if s["codec_type"] == "audio" and (_int(s.get("channels")) or 0) > 0
+    ]
+    videos = [
+        s for s in videos if (_int(s.get("width")) or 0) > 0 and (_int(s.get("height")) or 0) > 0
+    ]
     if not videos and not audios:
         raise MediaRejected("the file has no audio or video we can decode")
     duration = _duration(fmt, videos + audios)
@@ -229,7 +235,8 @@ def check_limits(probe: Probe, settings: Settings) -> None:
         )
     if probe.size > settings.upload_max_bytes:
         raise MediaRejected(
-            f"the file is {probe.size / 1e6:.0f} MB; the limit is {settings.upload_max_bytes / 1e6:.0f} MB"
+            f"the file is {probe.size / 1e6:.0f} MB; "
+            f"the limit is {settings.upload_max_bytes / 1e6:.0f} MB"
         )
     if probe.video is not None:
         # Compare orientation-free: a vertical 1080x1920 video is as big as a 1920x1080 one.
@@ -244,7 +251,9 @@ def check_limits(probe: Probe, settings: Settings) -> None:
             )
 
 
-def _check_decodes_to_the_end(path: Path, probe: Probe, settings: Settings, work_dir: Path, cancel: Cancel | None) -> None:
+def _check_decodes_to_the_end(
+    path: Path, probe: Probe, settings: Settings, work_dir: Path, cancel: Cancel | None
+) -> None:
     """Decode the last seconds: a truncated file probes fine from its header but ends early."""
     stream = probe.video or probe.audio
     assert stream is not None
@@ -267,7 +276,10 @@ def probe_media(
     if size == 0:
         raise MediaRejected("the file is empty")
     if size > settings.upload_max_bytes:
-        raise MediaRejected(f"the file is {size / 1e6:.0f} MB; the limit is {settings.upload_max_bytes / 1e6:.0f} MB")
+        raise MediaRejected(
+            f"the file is {size / 1e6:.0f} MB; "
+            f"the limit is {settings.upload_max_bytes / 1e6:.0f} MB"
+        )
     with tempfile.TemporaryDirectory(prefix="probe-", dir=_work_root(settings, work_dir)) as tmp:
         folder = Path(tmp)
         args = ["-v", "error", "-protocol_whitelist", "file", "-format_whitelist", FORMAT_WHITELIST]
@@ -284,7 +296,10 @@ def probe_media(
 
 def _unreadable_reason(log: str) -> str:
     if "not on whitelist" in log or "Format not" in log:
-        return "the file is not in a container we accept (audio: MP3, M4A, WAV, FLAC, OGG; video: MP4, MOV, MKV, WebM)"
+        return (
+            "the file is not in a container we accept "
+            "(audio: MP3, M4A, WAV, FLAC, OGG; video: MP4, MOV, MKV, WebM)"
+        )
     if "moov atom not found" in log:
         return "the file is truncated: the MP4 index is missing"
     return "the file is not audio or video we can read"

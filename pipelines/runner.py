@@ -8,7 +8,9 @@ when several steps run processes in parallel threads of one worker (RUSAGE_CHILD
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
+import resource
 import signal
 import subprocess
 import threading
@@ -87,10 +89,8 @@ def _drain(
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _run(
@@ -159,7 +159,7 @@ def _watch(
     progress: _Progress,
     on_progress: Callable[[float], None] | None,
     duration: float | None,
-) -> tuple[int, os.struct_rusage]:
+) -> tuple[int, resource.struct_rusage]:
     """Poll the child with wait4 (which also gives its CPU time); report and enforce limits."""
     reported_at, reported = 0.0, -1.0
     while True:
