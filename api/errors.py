@@ -91,7 +91,9 @@ _HTTP_CODES = {
 }
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if exc.status_code >= 500:
+        log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
     if isinstance(exc, LitestarValidation):
         code = "validation_failed"
     elif isinstance(exc, NotAuthorizedException):

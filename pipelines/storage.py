@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -68,6 +68,7 @@ def check_key(key: str) -> str:
     return str(path)
 
 
+@runtime_checkable
 class Storage(Protocol):
     """Where objects live. Keys are relative POSIX paths."""
 

@@ -86,7 +86,9 @@ def run(processes: str) -> None:
     _save_user(DEMO_EMAIL, DEMO_PASSWORD, "admin")
     procfile = Path(__file__).resolve().parents[2] / "Procfile"
     honcho = [sys.executable, "-m", "honcho", "-f", str(procfile), "start", *processes.split(",")]
-    process = subprocess.Popen(honcho, start_new_session=True)
+    # The Procfile names uvicorn and dramatiq: find them in this interpreter's environment.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    process = subprocess.Popen(honcho, start_new_session=True, env=env)
     try:
         wait_ready(base_url, process)
         with tempfile.TemporaryDirectory() as folder:
