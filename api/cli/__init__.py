@@ -15,11 +15,12 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from api.cli.clock import clock
     from api.cli.db import db
     from api.cli.run import demo, run
     from api.cli.users import users
 
-    for command in (db, users, run, demo):
+    for command in (db, users, run, demo, clock):
         cli.add_command(command)
     for module, name in (("api.cli.media", "media"), ("api.cli.jobs", "jobs"), ("api.cli.jobs", "queues")):
         try:

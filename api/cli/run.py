@@ -78,7 +78,7 @@ def wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float =
 
 
 @click.command()
-@click.option("--processes", default="web,worker-transcode,worker-io", show_default=True)
+@click.option("--processes", default="web,worker-transcode,worker-io,clock", show_default=True)
 def run(processes: str) -> None:
     """Run the platform (Procfile processes) and send a sample sermon through it; Ctrl-C stops all."""
     settings = settings_or_exit()

@@ -1,0 +1,62 @@
+"""Periodic work (the Procfile's `clock`): each task is a function run every N seconds.
+
+Tasks are idempotent and take a Redis lock per tick, so any number of clocks may run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import redis
+
+from settings import get_settings
+
+log = logging.getLogger(__name__)
+
+# (every seconds, "module:function"); the functions take no arguments.
+PERIODIC: list[tuple[float, str]] = [
+    (15.0, "workers.sweeper:recover_lost_jobs"),
+    (30.0, "workers.publishing:publish_due"),
+    (3600.0, "workers.upload_sweep:abort_stale_uploads"),
+    (2.0, "workers.invalidation:flush_invalidations"),
+]
+
+
+def _resolve(path: str) -> Callable[[], object] | None:
+    module_name, _, attr = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError):
+        log.warning("periodic task %s is not available", path)
+        return None
+
+
+def run_once(path: str, every: float, client: redis.Redis) -> None:
+    """Run one task unless another clock ran it within this period."""
+    lock = f"{get_settings().broker_namespace}:clock:{path}"
+    if not client.set(lock, "1", nx=True, px=max(1, int(every * 1000 * 0.9))):
+        return
+    task = _resolve(path)
+    if task is None:
+        return
+    try:
+        task()
+    except Exception:
+        log.exception("periodic task %s failed; it runs again next period", path)
+
+
+def run_forever(stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    client = redis.Redis.from_url(get_settings().redis_url)
+    due = {path: 0.0 for _, path in PERIODIC}
+    while not stop.is_set():
+        now = time.monotonic()
+        for every, path in PERIODIC:
+            if now >= due[path]:
+                due[path] = now + every
+                run_once(path, every, client)
+        stop.wait(0.5)
