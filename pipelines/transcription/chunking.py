@@ -247,27 +247,47 @@ def merge_chunks(
     words: list[Word] = []
     segments: list[Segment] = []
     texts: list[str] = []
-    last = len(parts) - 1
-    for position, (chunk, part) in enumerate(sorted(parts, key=lambda p: p[0].index)):
+    ordered = sorted(parts, key=lambda p: p[0].index)
+    for position, (chunk, part) in enumerate(ordered):
         shifted = part.shifted(chunk.read_start)
-        end = math.inf if position == last else chunk.end
-
-        def owns(
-            start: float, stop: float, chunk_start: float = chunk.start, end: float = end
-        ) -> bool:
-            return chunk_start <= (start + stop) / 2 < end
-
-        words.extend(w for w in shifted.words if owns(w.start, w.end))
-        kept = [s for s in shifted.segments if owns(s.start, s.end)]
-        segments.extend(kept)
-        if kept:
-            texts.extend(s.text.strip() for s in kept)
-        elif not shifted.segments and part.text.strip():
+        end = math.inf if position == len(ordered) - 1 else chunk.end
+        words.extend(w for w in shifted.words if chunk.start <= _mid(w.start, w.end) < end)
+        kept = [
+            _trim_padding(s, shifted.words, chunk.start, end)
+            for s in shifted.segments
+            if chunk.start <= _mid(s.start, s.end) < end
+        ]
+        segments.extend(s for s in kept if s.text)
+        if shifted.segments:
+            texts.extend(s.text for s in kept if s.text)
+        elif part.text.strip():
             texts.append(part.text.strip())
     return Transcript(
         provider=provider,
         language=language,
-        text=" ".join(t for t in texts if t),
+        text=" ".join(texts),
         segments=segments,
         words=words,
+    )
+
+
+def _mid(start: float, end: float) -> float:
+    return (start + end) / 2
+
+
+def _trim_padding(segment: Segment, words: list[Word], start: float, end: float) -> Segment:
+    """A segment that runs into the padding read past a hard cut loses the words heard there
+    (the neighbour owns them). Words, not characters, are counted: segment text keeps its
+    punctuation, which whisper's word list drops."""
+    inside = [w for w in words if segment.start <= _mid(w.start, w.end) <= segment.end]
+    lead = sum(1 for w in inside if _mid(w.start, w.end) < start)
+    trail = sum(1 for w in inside if _mid(w.start, w.end) >= end)
+    tokens = segment.text.split()
+    if lead or trail:
+        tokens = tokens[lead : len(tokens) - trail]
+    return Segment(
+        start=max(segment.start, start),
+        end=min(segment.end, end),
+        text=" ".join(tokens),
+        speaker=segment.speaker,
     )

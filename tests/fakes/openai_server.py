@@ -110,16 +110,16 @@ class FakeOpenAI(FakeHTTPServer):
             body = scripted.body or _error("The server had an error", "server_error", None)
             return json_response(scripted.status, body, scripted.headers)
         if "file" not in recorded.files or "model" not in recorded.form:
-            return json_response(400, _error("file and model are required", "invalid_request_error", None))
+            return json_response(
+                400, _error("file and model are required", "invalid_request_error", None)
+            )
         duration = audio_seconds(recorded.files["file"][2])
         if duration is None:
             return json_response(400, _error(
                 "Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', "
                 "'mpga', 'oga', 'ogg', 'wav', 'webm']", "invalid_request_error", None,
             ))  # fmt: skip
-        words = (
-            self.responder(recorded, duration) if self.responder else self.script.split()
-        )
+        words = self.responder(recorded, duration) if self.responder else self.script.split()
         answer = verbose_json(words, duration)
         if recorded.form.get("response_format", ["json"])[0] != "verbose_json":
             answer = {"text": answer["text"], "usage": {"type": "duration", "seconds": 1}}
