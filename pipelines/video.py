@@ -25,7 +25,7 @@ from pipelines.progressive import ProgressivePublisher
 from pipelines.runner import FFMPEG, run_ffmpeg
 from pipelines.storage import content_type_for
 
-__all__ = ["encode_video_step", "video_filter_graph", "normalise_video_filter"]
+__all__ = ["encode_video_step", "video_filter_graph", "normalise_video_filter", "picture_filter"]
 
 AUDIO_NAME = "audio"
 AUDIO_BITRATE = 128_000
@@ -38,17 +38,18 @@ TONEMAP = (
 )
 
 
-def normalise_video_filter(video: VideoInfo, fps: float) -> str:
-    """Constant frame rate, SDR, 8-bit 4:2:0: what every player decodes.
+def picture_filter(video: VideoInfo) -> str:
+    """SDR, 8-bit 4:2:0: what every player (and Pillow, for stills) decodes.
 
     ffmpeg has already applied the rotation from the display matrix (autorotate) by the time
-    frames reach this graph, so sizes here are display sizes.
+    frames reach a filter graph, so sizes after this are display sizes.
     """
-    parts = [f"fps={fps}"]
-    if video.hdr:
-        parts.append(TONEMAP)
-    parts.append("format=yuv420p")
-    return ",".join(parts)
+    return f"{TONEMAP},format=yuv420p" if video.hdr else "format=yuv420p"
+
+
+def normalise_video_filter(video: VideoInfo, fps: float) -> str:
+    """Constant frame rate (phones record variable), then the picture made playable."""
+    return f"fps={fps},{picture_filter(video)}"
 
 
 def video_filter_graph(probe: Probe, rungs: list[Rung]) -> str:
