@@ -42,7 +42,7 @@ class CaptionRules:
     # A pause this long ends a cue: text should not hang on screen over silence.
     pause_s: float = 1.5
     # A clause end is a break only if the cue before it holds this share of the text.
-    min_clause_share: float = 0.4
+    min_clause_share: float = 0.3
 
 
 @dataclass
@@ -138,10 +138,11 @@ def build_cues(words: list[Word], rules: CaptionRules | None = None) -> list[Cue
 
 
 def _best_break(group: list[Word], rules: CaptionRules) -> int:
-    """How many words of a full cue to keep: up to its last sentence end, else its last clause
-    end if that keeps enough of the text, else all of them."""
+    """How many words of a full cue to keep: up to its last sentence end (if that stays up long
+    enough to read), else its last clause end if that keeps enough of the text, else all."""
     for index in range(len(group) - 1, 0, -1):
-        if ends_sentence(group[index - 1].word):
+        head_s = group[index - 1].end - group[0].start
+        if ends_sentence(group[index - 1].word) and head_s >= rules.min_cue_s:
             return index
     total = sum(len(w.word) + 1 for w in group)
     for index in range(len(group) - 1, 0, -1):

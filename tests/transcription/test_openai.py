@@ -10,9 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import webvtt
 
+from pipelines.captions import captions_step
+from pipelines.context import StepContext
 from pipelines.errors import ProviderRejected, ProviderUnavailable
 from pipelines.transcription.openai import OpenAITranscriber
+from pipelines.transcription.step import transcribe_step
 from settings import Settings
 from tests.fakes import Recorded
 from tests.fakes.openai_server import FakeOpenAI, audio_seconds
@@ -212,3 +216,22 @@ def test_401_fails_at_once_and_no_key_reaches_errors_or_logs(
     assert "sk-" not in message
     assert wrong_key not in caplog.text
     assert raised.value.__suppress_context__
+
+
+def test_spoken_sermon_to_transcript_and_captions_through_the_steps(
+    openai_settings: Settings,
+    fake_openai: FakeOpenAI,
+    speech_wav: Path,
+    make_context: Callable[..., StepContext],
+) -> None:
+    transcribed = transcribe_step(make_context(openai_settings, speech_wav))
+    ctx = make_context(openai_settings, speech_wav, previous={"transcribe": transcribed})
+    captioned = captions_step(ctx)
+
+    assert transcribed.data["provider"] == "openai"
+    assert OPENAI_KEY not in json.dumps(transcribed.data)
+    text = ctx.outputs.get_bytes("transcript/transcript.txt").decode()
+    assert text.splitlines()[0] == SENTENCES[0]
+    cues = list(webvtt.from_string(ctx.outputs.get_bytes("captions/en.vtt").decode()))
+    assert " ".join(c.text.replace("\n", " ") for c in cues) == " ".join(SENTENCES[:3])
+    assert {a.kind for a in captioned.assets} == {"captions"}
