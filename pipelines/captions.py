@@ -1,5 +1,5 @@
 """The `captions` step: WebVTT and SRT from the transcript's word timings, built to caption norms,
-and the WebVTT added to the HLS master as a SUBTITLES rendition.
+and the WebVTT added to the HLS master as a SUBTITLES rendition (pipelines.hls.build_master).
 
 Norms (BBC and Netflix timed-text guidelines, as most broadcasters use them): at most 42
 characters a line and 2 lines a cue; a cue on screen 1 to 7 seconds; a cue ends at a sentence
@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import html
 import io
+import posixpath
 import re
 from dataclasses import dataclass, field
 
 import msgspec
 import webvtt
 
-from pipelines.captions_hls import add_subtitles_to_master, language_name, subtitles_playlist
+from pipelines.captions_hls import language_name, subtitles_playlist
 from pipelines.context import AssetOut, StepContext, StepResult
-from pipelines.errors import ObjectMissing
+from pipelines.hls import Subtitle, build_master
 from pipelines.transcription import Word
 
 MASTER_KEY = "hls/master.m3u8"
+ENCODE_STEPS = ("encode_audio", "encode_video")
 
 _SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
 _CLAUSE_END = re.compile(r"[,;:—–][\"'”’)\]]*$")
@@ -216,8 +218,28 @@ def captions_step(ctx: StepContext) -> StepResult:
             language=language,
         ),
     ]
-    invalidate = _publish_subtitles_rendition(ctx, language, _media_duration(ctx, cues))
-    return StepResult(assets=assets, data={"invalidate": invalidate, "cues": len(cues)})
+    playlist_key = f"captions/{language}.m3u8"
+    duration = _media_duration(ctx, cues)
+    ctx.outputs.put_bytes(playlist_key, subtitles_playlist(f"{language}.vtt", duration).encode())
+    master_key = _master_key(ctx)
+    subtitle = Subtitle(
+        uri=posixpath.relpath(playlist_key, posixpath.dirname(master_key)),
+        language=language,
+        name=language_name(language),
+    )
+    republished = _republish_master(ctx, master_key, subtitle)
+    # Caption objects sit under the generation, cached as immutable: a retried step that wrote
+    # different cues must drop them from the CDN too, not only the master.
+    invalidate = [master_key] if republished else []
+    invalidate += [playlist_key, vtt_key, srt_key]
+    return StepResult(
+        assets=assets,
+        data={
+            "subtitles": [msgspec.to_builtins(subtitle)],  # publish keeps them on a re-publish
+            "invalidate": invalidate,
+            "cues": len(cues),
+        },
+    )
 
 
 def _media_duration(ctx: StepContext, cues: list[Cue]) -> float:
@@ -226,21 +248,23 @@ def _media_duration(ctx: StepContext, cues: list[Cue]) -> float:
     return max(duration, cues[-1].end if cues else 0.0)
 
 
-def _publish_subtitles_rendition(ctx: StepContext, language: str, duration: float) -> list[str]:
-    """Add the captions to the published master, if there is one (an audio-only run through
-    `cnt media process` may have none). Returns the keys the CDN must drop."""
-    try:
-        master = ctx.outputs.get_bytes(MASTER_KEY).decode()
-    except ObjectMissing:
-        return []
-    playlist_key = f"captions/{language}.m3u8"
-    ctx.outputs.put_bytes(playlist_key, subtitles_playlist(f"{language}.vtt", duration).encode())
-    updated = add_subtitles_to_master(
-        master, uri=f"../{playlist_key}", language=language, name=language_name(language)
-    )
-    if updated != master:
-        ctx.outputs.put_bytes(MASTER_KEY, updated.encode(), live=False)
-    return [MASTER_KEY, playlist_key]
+def _master_key(ctx: StepContext) -> str:
+    for step in ("publish", *ENCODE_STEPS):
+        result = ctx.previous.get(step)
+        if result is not None and result.data.get("master_key"):
+            return str(result.data["master_key"])
+    return MASTER_KEY
+
+
+def _republish_master(ctx: StepContext, master_key: str, subtitle: Subtitle) -> bool:
+    """Write the master again, from the encode's variants, with the SUBTITLES group. Only once
+    the generation is published (otherwise publish writes it, with `data["subtitles"]`)."""
+    encode = next((ctx.previous[s] for s in ENCODE_STEPS if s in ctx.previous), None)
+    if "publish" not in ctx.previous or encode is None or not encode.data.get("variants"):
+        return False
+    master = build_master(encode.data["variants"], [subtitle])
+    ctx.outputs.put_bytes(master_key, master.encode(), live=False)
+    return True
 
 
 __all__ = [

@@ -12,8 +12,9 @@ import pytest
 import webvtt
 
 from pipelines.captions import CaptionRules, build_cues, captions_step, ends_sentence
-from pipelines.captions_hls import add_subtitles_to_master
 from pipelines.context import StepContext, StepResult
+from pipelines.hls import build_master
+from pipelines.publish import publish_step
 from pipelines.transcription import Transcript, Word
 from pipelines.transcription.deepgram import transcript_from_response
 from settings import Settings
@@ -26,15 +27,6 @@ FIXTURES = [
     "deepgram-whisper_transcription.json",
 ]
 RULES = CaptionRules()
-
-MASTER = """#EXTM3U
-#EXT-X-VERSION:7
-#EXT-X-INDEPENDENT-SEGMENTS
-#EXT-X-STREAM-INF:BANDWIDTH=2200000,AVERAGE-BANDWIDTH=2000000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2"
-720p/index.m3u8
-#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2"
-360p/index.m3u8
-"""
 
 
 def transcript_of(fixture: str) -> Transcript:
@@ -149,50 +141,99 @@ def test_no_words_is_a_success_with_no_captions(
     assert ctx.outputs.list_keys() == []
 
 
+VARIANTS = [
+    {
+        "name": "720p",
+        "uri": "720p/index.m3u8",
+        "bandwidth": 2_200_000,
+        "average_bandwidth": 2_000_000,
+        "codecs": "avc1.64001f,mp4a.40.2",
+        "resolution": "1280x720",
+    },
+    {
+        "name": "360p",
+        "uri": "360p/index.m3u8",
+        "bandwidth": 900_000,
+        "average_bandwidth": 800_000,
+        "codecs": "avc1.64001e,mp4a.40.2",
+        "resolution": "640x360",
+    },
+]
+
+
+def published_context(
+    make_settings: Callable[..., Settings],
+    make_context: Callable[..., StepContext],
+    source: Path,
+    transcript: Transcript,
+) -> StepContext:
+    """What the worker hands the step: every step of the generation that succeeded before it."""
+    ctx = make_context(
+        make_settings(),
+        source,
+        previous={
+            "probe": StepResult(data={"duration": 25.933313}),
+            "encode_video": StepResult(data={"variants": VARIANTS}),
+            "publish": StepResult(data={"master_key": "hls/master.m3u8"}),
+            "transcribe": StepResult(data=transcript.to_data()),
+        },
+    )
+    ctx.outputs.put_bytes("hls/master.m3u8", build_master(VARIANTS).encode())
+    return ctx
+
+
 def test_captions_join_the_published_master_as_a_subtitles_rendition(
     make_settings: Callable[..., Settings],
     make_context: Callable[..., StepContext],
     speech_wav: Path,
 ) -> None:
     transcript = transcript_of("deepgram-utterances.json")
-    ctx = make_context(
-        make_settings(),
-        speech_wav,
-        previous={
-            "transcribe": StepResult(data=transcript.to_data()),
-            "probe": StepResult(data={"duration": 25.933313}),
-        },
-    )
-    ctx.outputs.put_bytes("hls/master.m3u8", MASTER.encode())
+    ctx = published_context(make_settings, make_context, speech_wav, transcript)
 
     first = captions_step(ctx)
     master_once = ctx.outputs.get_bytes("hls/master.m3u8").decode()
     again = captions_step(ctx)  # a retried step leaves the same master
 
     assert ctx.outputs.get_bytes("hls/master.m3u8").decode() == master_once
-    assert (
-        first.data["invalidate"]
-        == again.data["invalidate"]
-        == [
-            "hls/master.m3u8",
-            "captions/en.m3u8",
-        ]
-    )
-    media = [line for line in master_once.splitlines() if line.startswith("#EXT-X-MEDIA:")]
-    assert media == [
-        '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",'
-        'DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="../captions/en.m3u8"'
+    assert first.data == again.data
+    assert first.data["invalidate"] == [
+        "hls/master.m3u8",
+        "captions/en.m3u8",
+        "captions/en.vtt",
+        "captions/en.srt",
     ]
+    assert first.data["subtitles"] == [
+        {"uri": "../captions/en.m3u8", "language": "en", "name": "English"}
+    ]
+    media = [line for line in master_once.splitlines() if line.startswith("#EXT-X-MEDIA:")]
+    assert len(media) == 1
+    assert 'TYPE=SUBTITLES,GROUP-ID="subs"' in media[0]
+    assert 'LANGUAGE="en"' in media[0] and 'URI="../captions/en.m3u8"' in media[0]
     streams = [line for line in master_once.splitlines() if line.startswith("#EXT-X-STREAM-INF")]
-    assert len(streams) == 2 and all(line.endswith(',SUBTITLES="subs"') for line in streams)
-    assert master_once.index("#EXT-X-MEDIA:") < master_once.index("#EXT-X-STREAM-INF")
+    assert len(streams) == 2 and all('SUBTITLES="subs"' in line for line in streams)
     playlist = ctx.outputs.get_bytes("captions/en.m3u8").decode().splitlines()
     assert "#EXT-X-TARGETDURATION:26" in playlist
     assert playlist[playlist.index("#EXTINF:25.933,") + 1] == "en.vtt"
     assert playlist[-1] == "#EXT-X-ENDLIST"
 
 
-def test_without_a_master_there_is_nothing_to_invalidate(
+def test_a_re_publish_keeps_the_subtitles_in_the_master(
+    make_settings: Callable[..., Settings],
+    make_context: Callable[..., StepContext],
+    speech_wav: Path,
+) -> None:
+    transcript = transcript_of("deepgram-utterances.json")
+    ctx = published_context(make_settings, make_context, speech_wav, transcript)
+    captioned = captions_step(ctx)
+    master = ctx.outputs.get_bytes("hls/master.m3u8")
+
+    ctx.previous["captions"] = captioned
+    publish_step(ctx)
+
+    assert ctx.outputs.get_bytes("hls/master.m3u8") == master
+
+
+def test_before_publishing_the_master_is_left_to_publish(
     make_settings: Callable[..., Settings],
     make_context: Callable[..., StepContext],
     speech_wav: Path,
@@ -204,23 +245,6 @@ def test_without_a_master_there_is_nothing_to_invalidate(
 
     result = captions_step(ctx)
 
-    assert result.data["invalidate"] == []
+    assert "hls/master.m3u8" not in result.data["invalidate"]
+    assert not ctx.outputs.exists("hls/master.m3u8")
     assert len(result.assets) == 2
-
-
-def test_adding_subtitles_keeps_other_renditions_and_replaces_its_own_language() -> None:
-    with_audio = MASTER.replace(
-        "#EXT-X-STREAM-INF",
-        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Main",URI="audio/index.m3u8"\n'
-        "#EXT-X-STREAM-INF",
-        1,
-    )
-    once = add_subtitles_to_master(with_audio, "../captions/en.m3u8", "en", "English")
-    twice = add_subtitles_to_master(once, "../captions/en.m3u8", "en", "English")
-    spanish = add_subtitles_to_master(twice, "../captions/es.m3u8", "es", "Español")
-
-    assert once == twice
-    lines = spanish.splitlines()
-    media = [line for line in lines if line.startswith("#EXT-X-MEDIA:")]
-    assert len(media) == 3 and media[0].startswith("#EXT-X-MEDIA:TYPE=AUDIO")
-    assert all(line.count("SUBTITLES=") == 1 for line in lines if line.startswith("#EXT-X-STREAM"))
