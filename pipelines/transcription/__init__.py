@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from pipelines.runner import Cancel
 from settings import Settings
 
 __all__ = [
@@ -80,8 +81,18 @@ class Transcriber(Protocol):
     name: str
 
     def transcribe(
-        self, audio: Path, *, language: str, work_dir: Path, source_url: str | None = None
-    ) -> Transcript: ...
+        self,
+        audio: Path,
+        *,
+        language: str,
+        work_dir: Path,
+        source_url: str | None = None,
+        demuxer: str | None = None,
+        cancel: Cancel | None = None,
+    ) -> Transcript:
+        """`source_url`: a presigned URL the provider may fetch instead of an upload.
+        `demuxer`: the probe's, for any ffmpeg run on `audio`. `cancel`: stops ffmpeg runs."""
+        ...
 
 
 def transcriber_from_settings(settings: Settings) -> Transcriber | None:

@@ -5,28 +5,23 @@ nothing a speech model uses, so most sermons go up in one piece; longer ones are
 someone pauses (silencedetect), so no word straddles a cut. Where no pause falls in range the
 cut is hard and both neighbours read PAD_S past it; on merging, a word belongs to the chunk its
 midpoint falls in, so a word at a cut is kept exactly once.
-
-ffmpeg runs here through a minimal `_run` (list argv, no shell, a timeout, stderr tail kept);
-fold into pipelines/ffmpeg.run_ffmpeg once that lands.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.errors import FFmpegFailed, MediaRejected, StepTimedOut
+from pipelines.errors import MediaRejected
+from pipelines.probe import FORMAT_WHITELIST, input_args
+from pipelines.runner import FFMPEG, Cancel, run_ffmpeg, run_ffprobe
 from pipelines.transcription import Segment, Transcript, Word
 
-FFMPEG = "ffmpeg"
-FFPROBE = "ffprobe"
+PROBE_TIMEOUT_S = 30.0
 SPEECH_BITRATE = "32k"
 SPEECH_RATE = "16000"
-# Demuxers a source may use (LIBRARIES §6.3): never hls/concat, so a disguised playlist is refused.
-SOURCE_FORMATS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,wav,mp3,aac,flac,ogg"
 # Pauses this long and this quiet are where a speaker draws breath between phrases.
 SILENCE_DB = -35
 SILENCE_MIN_S = 0.3
@@ -51,81 +46,40 @@ class Chunk:
         return self.read_end - self.read_start
 
 
-def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    try:
-        done = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        raise StepTimedOut(f"{args[0]} ran past {timeout:.0f}s") from None
-    if done.returncode != 0:
-        tail = done.stderr[-2000:]
-        raise FFmpegFailed(f"{args[0]} exited {done.returncode}", log_tail=tail)
-    return done
+def _own_mp3(path: Path) -> list[str]:
+    """Input args for a track this module wrote: still named, still local-file only."""
+    return ["-protocol_whitelist", "file", "-f", "mp3", "-i", f"file:{path.resolve()}"]
 
 
-def encode_speech_track(source: Path, dest: Path, *, timeout: float) -> Path:
-    """The source's audio as a compact mono 16 kHz MP3: what speech models are trained on."""
+def encode_speech_track(
+    source: Path, dest: Path, *, demuxer: str | None, timeout: float, cancel: Cancel | None = None
+) -> Path:
+    """The source's audio as a compact mono 16 kHz MP3: what speech models are trained on.
+
+    `demuxer` is the probe's; without one (a provider run alone) the allowlist still keeps
+    playlist and concat demuxers out."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    _run(
-        [
-            FFMPEG,
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-protocol_whitelist",
-            "file",
-            "-format_whitelist",
-            SOURCE_FORMATS,
-            "-i",
-            str(source),
-            "-map",
-            "0:a:0",
-            "-vn",
-            "-ac",
-            "1",
-            "-ar",
-            SPEECH_RATE,
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            SPEECH_BITRATE,
-            "-f",
-            "mp3",
-            str(dest),
-        ],
-        timeout,
-    )
+    if demuxer:
+        source_args = input_args(source, demuxer)
+    else:
+        source_args = ["-protocol_whitelist", "file", "-format_whitelist", FORMAT_WHITELIST]
+        source_args += ["-i", f"file:{source.resolve()}"]
+    run_ffmpeg(
+        [FFMPEG, "-y", *source_args, "-map", "0:a:0", "-vn", "-ac", "1", "-ar", SPEECH_RATE,
+         "-c:a", "libmp3lame", "-b:a", SPEECH_BITRATE, "-f", "mp3", str(dest)],
+        timeout=timeout, cwd=dest.parent, cancel=cancel,
+    )  # fmt: skip
     return dest
 
 
-def audio_duration(path: Path, *, timeout: float = 30) -> float:
-    done = _run(
-        [
-            FFPROBE,
-            "-v",
-            "error",
-            "-protocol_whitelist",
-            "file",
-            "-f",
-            "mp3",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "default=nw=1:nk=1",
-            str(path),
-        ],
-        timeout,
-    )
+def audio_duration(path: Path, *, cancel: Cancel | None = None) -> float:
+    stats = run_ffprobe(
+        ["-v", "error", "-protocol_whitelist", "file", "-f", "mp3", "-show_entries",
+         "format=duration", "-of", "default=nw=1:nk=1", f"file:{path.resolve()}"],
+        timeout=PROBE_TIMEOUT_S, cwd=path.parent, cancel=cancel,
+    )  # fmt: skip
     try:
-        return float(done.stdout.strip())
+        return float(stats.stdout.decode().strip())
     except ValueError:
         raise MediaRejected("the audio track has no duration") from None
 
@@ -133,32 +87,19 @@ def audio_duration(path: Path, *, timeout: float = 30) -> float:
 _SILENCE = re.compile(r"silence_(start|end): (-?[0-9.]+)")
 
 
-def detect_silences(track: Path, *, timeout: float) -> list[tuple[float, float]]:
+def detect_silences(
+    track: Path, *, timeout: float, cancel: Cancel | None = None
+) -> list[tuple[float, float]]:
     """(start, end) of each pause, from ffmpeg's silencedetect filter log."""
-    done = _run(
-        [
-            FFMPEG,
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "info",
-            "-protocol_whitelist",
-            "file",
-            "-f",
-            "mp3",
-            "-i",
-            str(track),
-            "-af",
-            f"silencedetect=noise={SILENCE_DB}dB:d={SILENCE_MIN_S}",
-            "-f",
-            "null",
-            "-",
-        ],
-        timeout,
-    )
+    log = track.with_suffix(".silences.log")
+    run_ffmpeg(
+        [FFMPEG, *_own_mp3(track),
+         "-af", f"silencedetect=noise={SILENCE_DB}dB:d={SILENCE_MIN_S}", "-f", "null", "-"],
+        timeout=timeout, cwd=track.parent, cancel=cancel, stderr_path=log,
+    )  # fmt: skip
     silences: list[tuple[float, float]] = []
     start: float | None = None
-    for kind, value in _SILENCE.findall(done.stderr):
+    for kind, value in _SILENCE.findall(log.read_text(errors="replace")):
         if kind == "start":
             start = max(float(value), 0.0)
         elif start is not None:
@@ -201,41 +142,17 @@ def plan_chunks(
     return chunks
 
 
-def cut_chunk(track: Path, chunk: Chunk, dest: Path, *, timeout: float) -> Path:
+def cut_chunk(
+    track: Path, chunk: Chunk, dest: Path, *, timeout: float, cancel: Cancel | None = None
+) -> Path:
     """One chunk as its own MP3; re-encoded so it starts exactly at read_start (a frame-exact
     stream copy would be off by up to a frame, and offsets are added to every word)."""
-    _run(
-        [
-            FFMPEG,
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-protocol_whitelist",
-            "file",
-            "-f",
-            "mp3",
-            "-ss",
-            f"{chunk.read_start:.3f}",
-            "-t",
-            f"{chunk.read_duration:.3f}",
-            "-i",
-            str(track),
-            "-ac",
-            "1",
-            "-ar",
-            SPEECH_RATE,
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            SPEECH_BITRATE,
-            "-f",
-            "mp3",
-            str(dest),
-        ],
-        timeout,
-    )
+    seek = ["-ss", f"{chunk.read_start:.3f}", "-t", f"{chunk.read_duration:.3f}"]
+    run_ffmpeg(
+        [FFMPEG, "-y", *seek, *_own_mp3(track), "-ac", "1", "-ar", SPEECH_RATE,
+         "-c:a", "libmp3lame", "-b:a", SPEECH_BITRATE, "-f", "mp3", str(dest)],
+        timeout=timeout, cwd=dest.parent, cancel=cancel,
+    )  # fmt: skip
     return dest
 
 

@@ -12,6 +12,7 @@ import msgspec
 from deepgram import DeepgramClient, DeepgramClientEnvironment
 from deepgram.core.api_error import ApiError
 
+from pipelines.runner import Cancel
 from pipelines.transcription import Segment, Transcript, Word
 from pipelines.transcription.retry import ProviderHTTPError, call_with_retries
 from settings import Settings
@@ -144,7 +145,14 @@ class DeepgramTranscriber:
         }
 
     def transcribe(
-        self, audio: Path, *, language: str, work_dir: Path, source_url: str | None = None
+        self,
+        audio: Path,
+        *,
+        language: str,
+        work_dir: Path,
+        source_url: str | None = None,
+        demuxer: str | None = None,
+        cancel: Cancel | None = None,
     ) -> Transcript:
         """Deepgram fetches `source_url` itself when given (S3); else the file is streamed up."""
         options = self._options(language)

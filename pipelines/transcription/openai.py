@@ -16,6 +16,7 @@ import httpx2
 import msgspec
 from openai import APIConnectionError, APIStatusError, OpenAI
 
+from pipelines.runner import Cancel
 from pipelines.transcription import Segment, Transcript, Word
 from pipelines.transcription.chunking import (
     Chunk,
@@ -102,16 +103,27 @@ class OpenAITranscriber:
         )
 
     def transcribe(
-        self, audio: Path, *, language: str, work_dir: Path, source_url: str | None = None
+        self,
+        audio: Path,
+        *,
+        language: str,
+        work_dir: Path,
+        source_url: str | None = None,
+        demuxer: str | None = None,
+        cancel: Cancel | None = None,
     ) -> Transcript:
         """The provider cannot fetch URLs, so `source_url` is unused: the audio goes up."""
         timeout = self.settings.ffmpeg_timeout_s
         chunk_dir = work_dir / "transcribe"
-        track = encode_speech_track(audio, chunk_dir / "speech.mp3", timeout=timeout)
-        duration = audio_duration(track)
+        track = encode_speech_track(
+            audio, chunk_dir / "speech.mp3", demuxer=demuxer, timeout=timeout, cancel=cancel
+        )
+        duration = audio_duration(track, cancel=cancel)
         size = track.stat().st_size
         max_bytes = self.settings.openai_chunk_max_bytes
-        silences = detect_silences(track, timeout=timeout) if size > max_bytes else []
+        silences = (
+            detect_silences(track, timeout=timeout, cancel=cancel) if size > max_bytes else []
+        )
         chunks = plan_chunks(duration, size, max_bytes, silences)
         log.info(
             "transcribing %.1fs of speech in %d chunk(s) with %s", duration, len(chunks), self.model
@@ -120,7 +132,13 @@ class OpenAITranscriber:
             return self._transcribe_chunk(track, chunks[0], language)[1]
 
         files = [
-            cut_chunk(track, chunk, chunk_dir / f"chunk-{chunk.index:03d}.mp3", timeout=timeout)
+            cut_chunk(
+                track,
+                chunk,
+                chunk_dir / f"chunk-{chunk.index:03d}.mp3",
+                timeout=timeout,
+                cancel=cancel,
+            )
             for chunk in chunks
         ]
         with ThreadPoolExecutor(max_workers=MAX_CONCURRENT_CHUNKS) as pool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import msgspec
 
@@ -28,21 +29,33 @@ def transcribe_step(ctx: StepContext) -> StepResult:
     if transcriber is None:
         return StepResult()
     language = ctx.metadata.language or ctx.settings.transcription_language
+    probe = _probe(ctx)
+    if probe is not None and probe.get("audio") is None:
+        # A video with no sound: nothing to hear is not a failure.
+        return StepResult(data=Transcript(provider=transcriber.name, language=language).to_data())
+    demuxer = str(probe["demuxer"]) if probe and probe.get("demuxer") else None
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     audio = ctx.source
     source_url = ctx.source_url if transcriber.name == "deepgram" else None
-    if (
-        transcriber.name == "deepgram"
-        and not source_url
-        and audio.stat().st_size > MAX_UPLOAD_BYTES
-    ):
+    too_big = audio.stat().st_size > MAX_UPLOAD_BYTES
+    if transcriber.name == "deepgram" and not source_url and too_big:
         # Past Deepgram's upload limit (long video): its speech alone is a few MB an hour.
         audio = encode_speech_track(
-            audio, ctx.work_dir / "speech.mp3", timeout=ctx.settings.ffmpeg_timeout_s
+            audio,
+            ctx.work_dir / "speech.mp3",
+            demuxer=demuxer,
+            timeout=ctx.settings.ffmpeg_timeout_s,
+            cancel=ctx.cancel,
         )
+        demuxer = "mp3"
     transcript = transcriber.transcribe(
-        audio, language=language, work_dir=ctx.work_dir, source_url=source_url
+        audio,
+        language=language,
+        work_dir=ctx.work_dir,
+        source_url=source_url,
+        demuxer=demuxer,
+        cancel=ctx.cancel,
     )
     ctx.on_progress(1.0)
     media_seconds = transcript.words[-1].end if transcript.words else 0.0
@@ -61,6 +74,13 @@ def transcribe_step(ctx: StepContext) -> StepResult:
         data=transcript.to_data(),
         media_seconds=media_seconds,
     )
+
+
+def _probe(ctx: StepContext) -> dict[str, Any] | None:
+    """The probe step's facts, when this ran after it (the worker passes every earlier step)."""
+    result = ctx.previous.get("probe")
+    probe = result.data.get("probe") if result is not None else None
+    return probe if isinstance(probe, dict) else None
 
 
 def write_transcript_files(ctx: StepContext, transcript: Transcript) -> list[AssetOut]:

@@ -13,7 +13,7 @@ import pytest
 import webvtt
 
 from pipelines.captions import captions_step
-from pipelines.context import StepContext
+from pipelines.context import StepContext, StepResult
 from pipelines.errors import ProviderRejected, ProviderUnavailable
 from pipelines.transcription.openai import OpenAITranscriber
 from pipelines.transcription.step import transcribe_step
@@ -224,7 +224,10 @@ def test_spoken_sermon_to_transcript_and_captions_through_the_steps(
     speech_wav: Path,
     make_context: Callable[..., StepContext],
 ) -> None:
-    transcribed = transcribe_step(make_context(openai_settings, speech_wav))
+    probe = StepResult(data={"probe": {"demuxer": "wav", "audio": {"index": 0}}})
+    transcribed = transcribe_step(
+        make_context(openai_settings, speech_wav, previous={"probe": probe})
+    )
     ctx = make_context(openai_settings, speech_wav, previous={"transcribe": transcribed})
     captioned = captions_step(ctx)
 
@@ -235,3 +238,17 @@ def test_spoken_sermon_to_transcript_and_captions_through_the_steps(
     cues = list(webvtt.from_string(ctx.outputs.get_bytes("captions/en.vtt").decode()))
     assert " ".join(c.text.replace("\n", " ") for c in cues) == " ".join(SENTENCES[:3])
     assert {a.kind for a in captioned.assets} == {"captions"}
+
+
+def test_a_video_without_sound_is_transcribed_as_nothing(
+    openai_settings: Settings,
+    fake_openai: FakeOpenAI,
+    speech_wav: Path,
+    make_context: Callable[..., StepContext],
+) -> None:
+    probe = StepResult(data={"probe": {"demuxer": "mov", "audio": None}})
+
+    result = transcribe_step(make_context(openai_settings, speech_wav, previous={"probe": probe}))
+
+    assert fake_openai.requests == []
+    assert result.assets == [] and result.data["text"] == ""
