@@ -15,6 +15,7 @@ import webvtt
 from pipelines.captions import captions_step
 from pipelines.context import StepContext, StepResult
 from pipelines.errors import ProviderRejected, ProviderUnavailable
+from pipelines.transcription.chunking import audio_duration, detect_silences, plan_chunks
 from pipelines.transcription.openai import OpenAITranscriber
 from pipelines.transcription.step import transcribe_step
 from settings import Settings
@@ -126,8 +127,14 @@ def test_a_long_recording_is_cut_at_pauses_and_merged_without_gap_or_overlap(
     for before, after in zip(transcript.words, transcript.words[1:], strict=False):
         assert before.end <= after.start + 1e-6
     assert transcript.words[-1].end <= total + 0.2
-    chunk_dir = tmp_path / "transcribe"
-    assert len(list(chunk_dir.glob("chunk-*.mp3"))) == len(uploads)
+    # Every cut fell inside a pause, so no word was cut in two (and none needed padding).
+    track = tmp_path / "transcribe" / "speech.mp3"
+    silences = detect_silences(track, timeout=60)
+    chunks = plan_chunks(audio_duration(track), track.stat().st_size, max_bytes, silences)
+    assert len(chunks) == len(uploads)
+    for chunk in chunks[1:]:
+        assert any(a < chunk.start < b for a, b in silences)
+        assert chunk.read_start == chunk.start
 
 
 def test_429_waits_for_retry_after_then_succeeds(
