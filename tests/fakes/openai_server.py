@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from tests.fakes import FakeHTTPServer, Recorded, json_response
 
@@ -41,7 +41,7 @@ def verbose_json(words: list[str], duration: float, language: str = "english") -
     """The documented TranscriptionVerbose: words evenly over the audio, a segment a sentence."""
     span = max(duration - 0.2, 0.1)
     step = span / max(len(words), 1)
-    timed = [
+    timed: list[dict[str, Any]] = [
         {"word": w, "start": round(0.1 + i * step, 3), "end": round(0.1 + (i + 0.8) * step, 3)}
         for i, w in enumerate(words)
     ]
@@ -91,13 +91,14 @@ class FakeOpenAI(FakeHTTPServer):
         if request.content_type == "multipart/form-data":
             reader = await request.multipart()
             async for part in reader:
-                name = part.name or ""
-                data = await part.read()  # type: ignore[union-attr]
-                if part.filename:  # type: ignore[union-attr]
+                if not isinstance(part, BodyPartReader):
+                    continue  # nested multipart: OpenAI takes none
+                data = bytes(await part.read())
+                if part.filename:
                     content_type = part.headers.get("Content-Type", "")
-                    recorded.files[name] = (part.filename, content_type, bytes(data))  # type: ignore[union-attr]
+                    recorded.files[part.name or ""] = (part.filename, content_type, data)
                 else:
-                    recorded.form.setdefault(name, []).append(bytes(data).decode())
+                    recorded.form.setdefault(part.name or "", []).append(data.decode())
         self.record(recorded)
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return json_response(401, _error(

@@ -34,7 +34,7 @@ def transcript_of(fixture: str) -> Transcript:
 
 
 def vtt_captions(text: str) -> list[webvtt.Caption]:
-    return list(webvtt.from_string(text))
+    return webvtt.from_string(text).captions
 
 
 def seconds(timestamp: str) -> float:
@@ -115,7 +115,7 @@ def test_the_step_writes_webvtt_and_srt_that_read_back(
     vtt_text = ctx.outputs.get_bytes("captions/en.vtt").decode()
     srt_text = ctx.outputs.get_bytes("captions/en.srt").decode()
     from_vtt = vtt_captions(vtt_text)
-    from_srt = list(webvtt.from_buffer(io.StringIO(srt_text), format="srt"))
+    from_srt = webvtt.from_buffer(io.StringIO(srt_text), format="srt").captions
     assert len(from_vtt) == len(from_srt) == result.data["cues"]
     assert from_vtt[0].voice == "Speaker 1"
     assert from_vtt[0].text.startswith("[Speaker 1] And, Jessica,")
@@ -138,7 +138,7 @@ def test_no_words_is_a_success_with_no_captions(
     result = captions_step(ctx)
 
     assert result.assets == []
-    assert ctx.outputs.list_keys() == []
+    assert ctx.outputs.list_keys("") == []
 
 
 VARIANTS = [

@@ -22,7 +22,7 @@ def test_a_track_under_the_limit_is_one_chunk() -> None:
 
 def test_cuts_fall_at_pause_midpoints_and_each_upload_fits() -> None:
     duration = 600.0
-    pauses = [(t, t + 0.6) for t in range(7, 600, 9)]
+    pauses = [(float(t), t + 0.6) for t in range(7, 600, 9)]
     max_bytes = 100 * BYTES_PER_S  # 100 s a chunk
 
     chunks = plan_chunks(duration, int(duration * BYTES_PER_S), max_bytes, pauses)

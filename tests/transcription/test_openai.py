@@ -242,7 +242,7 @@ def test_spoken_sermon_to_transcript_and_captions_through_the_steps(
     assert OPENAI_KEY not in json.dumps(transcribed.data)
     text = ctx.outputs.get_bytes("transcript/transcript.txt").decode()
     assert text.splitlines()[0] == SENTENCES[0]
-    cues = list(webvtt.from_string(ctx.outputs.get_bytes("captions/en.vtt").decode()))
+    cues = webvtt.from_string(ctx.outputs.get_bytes("captions/en.vtt").decode()).captions
     assert " ".join(c.text.replace("\n", " ") for c in cues) == " ".join(SENTENCES[:3])
     assert {a.kind for a in captioned.assets} == {"captions"}
 
