@@ -18,6 +18,7 @@ from openai import APIConnectionError, APIStatusError, OpenAI
 
 from pipelines.runner import Cancel
 from pipelines.transcription import Segment, Transcript, Word
+from pipelines.transcription.alignment import estimate_words, punctuate
 from pipelines.transcription.chunking import (
     Chunk,
     audio_duration,
@@ -74,6 +75,8 @@ def transcript_from_verbose(body: dict[str, Any], *, language: str, duration: fl
         for s in answer.segments or []
         if s.text.strip()
     ]
+    # Only the provider's own segments time words: a text-only answer has no timing to go by.
+    words = punctuate(words, segments) if words else estimate_words(segments)
     if not segments and answer.text.strip():
         # Text-only models: the chunk is one segment, so search and the download still work.
         segments = [Segment(start=0.0, end=duration, text=answer.text.strip())]

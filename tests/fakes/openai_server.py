@@ -12,7 +12,6 @@ import json
 import subprocess
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -45,11 +44,15 @@ def verbose_json(words: list[str], duration: float, language: str = "english") -
         {"word": w, "start": round(0.1 + i * step, 3), "end": round(0.1 + (i + 0.8) * step, 3)}
         for i, w in enumerate(words)
     ]
+    segment_words = [dict(w) for w in timed]
+    for word in timed:
+        # whisper-1's word list has no punctuation; the segment text keeps it.
+        word["word"] = word["word"].strip(".,;:!?")
     segments: list[dict[str, Any]] = []
     current: list[dict[str, Any]] = []
-    for word in timed:
+    for word in segment_words:
         current.append(word)
-        if word["word"].endswith((".", "?", "!")) or word is timed[-1]:
+        if word["word"].endswith((".", "?", "!")) or word is segment_words[-1]:
             segments.append(
                 {
                     "id": len(segments), "seek": 0, "start": current[0]["start"],
@@ -71,12 +74,19 @@ def verbose_json(words: list[str], duration: float, language: str = "english") -
 
 
 class FakeOpenAI(FakeHTTPServer):
-    def __init__(self, api_key: str, script: str = "", responder: Responder | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        script: str = "",
+        responder: Responder | None = None,
+        word_timestamps: bool = True,
+    ) -> None:
         super().__init__()
         self.api_key = api_key
         self.script = script
         self.responder = responder
-        self.saved: list[Path] = []
+        # False: a self-hosted server that answers with timed segments only.
+        self.word_timestamps = word_timestamps
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/v1/audio/transcriptions", self.transcriptions)]
@@ -122,6 +132,9 @@ class FakeOpenAI(FakeHTTPServer):
             ))  # fmt: skip
         words = self.responder(recorded, duration) if self.responder else self.script.split()
         answer = verbose_json(words, duration)
+        granularities = recorded.form.get("timestamp_granularities[]", [])
+        if "word" not in granularities or not self.word_timestamps:
+            del answer["words"]  # OpenAI sends words only when asked for them
         if recorded.form.get("response_format", ["json"])[0] != "verbose_json":
             answer = {"text": answer["text"], "usage": {"type": "duration", "seconds": 1}}
         return web.Response(

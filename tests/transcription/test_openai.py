@@ -259,3 +259,28 @@ def test_a_video_without_sound_is_transcribed_as_nothing(
 
     assert fake_openai.requests == []
     assert result.assets == [] and result.data["text"] == ""
+
+
+def test_a_whisper_server_with_segments_only_still_gives_captions(
+    make_settings: Callable[..., Settings],
+    speech_wav: Path,
+    make_context: Callable[..., StepContext],
+) -> None:
+    with FakeOpenAI(OPENAI_KEY, " ".join(SENTENCES[:3]), word_timestamps=False) as server:
+        settings = make_settings(
+            transcription_provider="openai",
+            openai_base_url=f"{server.url}/v1",
+            openai_api_key=OPENAI_KEY,
+            openai_transcribe_model="Systran/faster-whisper-small",
+        )
+        transcribed = transcribe_step(make_context(settings, speech_wav))
+    ctx = make_context(settings, speech_wav, previous={"transcribe": transcribed})
+    captions_step(ctx)
+
+    words = transcribed.data["words"]
+    assert [w["word"] for w in words] == " ".join(SENTENCES[:3]).split()
+    for segment in transcribed.data["segments"]:
+        inside = [w for w in words if segment["start"] <= w["start"] < segment["end"]]
+        assert " ".join(w["word"] for w in inside) == segment["text"]
+    cues = webvtt.from_string(ctx.outputs.get_bytes("captions/en.vtt").decode()).captions
+    assert cues and cues[-1].text.endswith("kingdom of heaven.")
