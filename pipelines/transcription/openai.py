@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # OpenAI rate limits are per organisation; four uploads at once is quick without tripping them.
 MAX_CONCURRENT_CHUNKS = 4
+# Error codes OpenAI sends with a retryable status that no retry will fix: billing.
+PERMANENT_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
 # A 25 MB chunk of speech is ~1.7 hours; whisper-1 returns it in a few minutes.
 REQUEST_TIMEOUT_S = 900.0
 
@@ -172,7 +174,10 @@ class OpenAITranscriber:
                     )
             except APIStatusError as error:
                 raise ProviderHTTPError(
-                    error.status_code, _reason(error.body), dict(error.response.headers)
+                    error.status_code,
+                    _reason(error.body),
+                    dict(error.response.headers),
+                    permanent=error.code in PERMANENT_CODES,
                 ) from None
             except APIConnectionError as error:
                 raise ProviderHTTPError(None, type(error).__name__) from None

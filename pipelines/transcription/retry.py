@@ -35,11 +35,20 @@ _KEY_LIKE = re.compile(r"\b(sk|dg|gsk|key)[-_][A-Za-z0-9_\-*.]{4,}", re.IGNORECA
 class ProviderHTTPError(Exception):
     """What a provider adapter reports for a failed call: status, headers, a short reason."""
 
-    def __init__(self, status: int | None, reason: str, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        status: int | None,
+        reason: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        permanent: bool = False,
+    ):
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        # A status that usually passes but this time will not (OpenAI's 429 insufficient_quota).
+        self.permanent = permanent
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
@@ -96,7 +105,7 @@ def call_with_retries(
             last = error
             reason = redact(error.reason, secrets)
             status = error.status
-            if not is_transient(status):
+            if error.permanent or not is_transient(status):
                 raise ProviderRejected(_message(provider, status, reason, rejected=True)) from None
             wait = retry_after_seconds(error.headers)
             log.warning(

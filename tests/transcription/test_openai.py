@@ -284,3 +284,27 @@ def test_a_whisper_server_with_segments_only_still_gives_captions(
         assert " ".join(w["word"] for w in inside) == segment["text"]
     cues = webvtt.from_string(ctx.outputs.get_bytes("captions/en.vtt").decode()).captions
     assert cues and cues[-1].text.endswith("kingdom of heaven.")
+
+
+def test_an_exhausted_quota_is_not_retried(
+    openai_settings: Settings,
+    fake_openai: FakeOpenAI,
+    speech_wav: Path,
+    tmp_path: Path,
+    pauses: list[float],
+) -> None:
+    fake_openai.fail_next(
+        429,
+        {
+            "error": {
+                "message": "You exceeded your current quota, please check your plan.",
+                "type": "insufficient_quota",
+                "param": None,
+                "code": "insufficient_quota",
+            }
+        },
+    )
+
+    with pytest.raises(ProviderRejected, match="insufficient_quota"):
+        OpenAITranscriber(openai_settings).transcribe(speech_wav, language="en", work_dir=tmp_path)
+    assert len(fake_openai.requests) == 1 and pauses == []
