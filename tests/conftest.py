@@ -28,7 +28,9 @@ os.environ.update(
     {
         "ENV": "test",
         "DATA_DIR": str(RUN_DIR / "var"),
-        "DATABASE_URL": PG_ADMIN_URL.replace("postgresql://", "postgresql+asyncpg://").rsplit("/", 1)[0]
+        "DATABASE_URL": PG_ADMIN_URL.replace("postgresql://", "postgresql+asyncpg://").rsplit(
+            "/", 1
+        )[0]
         + f"/{PG_DATABASE}",
         "REDIS_URL": REDIS_BASE,
         "BROKER_NAMESPACE": f"cnt-test-{RUN_ID}",
@@ -57,7 +59,9 @@ def _ensure_services() -> None:
         with socket.socket() as sock:
             sock.settimeout(2)
             if sock.connect_ex((host, port)) != 0:
-                pytest.exit(f"{name} is not answering on {host}:{port}; run `make services`", returncode=3)
+                pytest.exit(
+                    f"{name} is not answering on {host}:{port}; run `make services`", returncode=3
+                )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -89,9 +93,7 @@ def _clean_redis() -> None:
     client.close()
 
 
-TABLES = (
-    "live_events, live_sessions, uploads, transcripts, assets, jobs, content, series, refresh_tokens, users"
-)
+TABLES = "live_events, live_sessions, uploads, transcripts, assets, jobs, content, series, refresh_tokens, users"
 
 
 @pytest.fixture()
@@ -123,9 +125,18 @@ def make_tone(path: Path, seconds: float = 3.0, *, channels: int = 2, rate: int 
     """A short real audio file made by ffmpeg (a tone with a little noise so encoders work)."""
     subprocess.run(
         [
-            "ffmpeg", "-nostdin", "-y", "-loglevel", "error",
-            "-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}:sample_rate={rate}",
-            "-ac", str(channels), *(["-c:a", "aac", "-b:a", "96k"] if path.suffix == ".m4a" else []),
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=330:duration={seconds}:sample_rate={rate}",
+            "-ac",
+            str(channels),
+            *(["-c:a", "aac", "-b:a", "96k"] if path.suffix == ".m4a" else []),
             str(path),
         ],
         check=True,
@@ -165,7 +176,9 @@ class Accounts:
         email = email or f"{role}-{secrets.token_hex(4)}@church.test"
         password = "a-good-long-password"
         _save_user(email, password, role)
-        tokens = self.client.post("/api/v1/auth/login", json={"email": email, "password": password}).json()
+        tokens = self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        ).json()
         me = self.client.get("/api/v1/auth/me", headers=self.auth(tokens)).json()
         return {**tokens, "email": email, "password": password, "id": me["id"]}
 
@@ -199,15 +212,67 @@ def worker(clean_db: None) -> Iterator[object]:
             broker.flush(queue)
 
 
-def wait_for_status(client, content_id: str, headers: dict[str, str], statuses: set[str], timeout: float = 120) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def wait_for_status(
+    client, content_id: str, headers: dict[str, str], statuses: set[str], timeout: float = 120
+) -> dict:  # type: ignore[no-untyped-def,type-arg]
     """Poll the API until the content reaches one of `statuses` (no timing is asserted)."""
     import time
 
     deadline = time.monotonic() + timeout
     body: dict = {}  # type: ignore[type-arg]
     while time.monotonic() < deadline:
-        body = client.get(f"/api/v1/content/{content_id}", headers=headers).json()
+        response = client.get(f"/api/v1/content/{content_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
         if body.get("status") in statuses:
             return body
         time.sleep(0.25)
     raise AssertionError(f"content stayed {body.get('status')}: {body}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture()
+def live_api(clean_db: None) -> Iterator[str]:
+    """The real API under uvicorn on a loopback port, with this run's environment."""
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PUBLIC_BASE_URL": base}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("uvicorn did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

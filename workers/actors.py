@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dramatiq
+from dramatiq.middleware import Retries
 
 from pipelines.errors import PipelineError
 from pipelines.plans import PLANS
@@ -62,7 +63,9 @@ def _declare(step: str) -> dramatiq.Actor:  # type: ignore[type-arg]
 
 
 STEP_ACTORS = {step: _declare(step) for step in STEPS}
-broker.add_middleware(JobTracking(set(STEP_ACTORS)))
+# Dramatiq runs `after_*` hooks in reverse order: placed before Retries, our hook runs after it
+# and so knows whether the message was failed for good or scheduled again.
+broker.add_middleware(JobTracking(set(STEP_ACTORS)), before=Retries)
 
 
 @dramatiq.actor(queue_name="default", max_retries=5, min_backoff=1_000)
