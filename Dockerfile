@@ -1,0 +1,23 @@
+# One image for the API, the workers, the clock and migrations: the Procfile picks the process.
+FROM python:3.11-slim-bookworm
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg espeak-ng \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml constraints.txt README.md ./
+COPY api ./api
+COPY workers ./workers
+COPY pipelines ./pipelines
+COPY models ./models
+COPY agent ./agent
+COPY settings ./settings
+COPY Procfile ./
+RUN pip install --no-cache-dir -c constraints.txt . \
+ && useradd --system --home /app cnt && mkdir -p /app/var && chown cnt /app/var
+# ffmpeg runs on hostile uploads: never as root.
+USER cnt
+ENV DATA_DIR=/app/var HOST=0.0.0.0 PORT=8000
+EXPOSE 8000
+CMD ["uvicorn", "api.asgi:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

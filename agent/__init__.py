@@ -1,0 +1,1 @@
+"""The LiveKit voice agent that answers questions about the library."""
