@@ -13,11 +13,15 @@ from sqlalchemy import select
 from models import Content, Job, Series
 from pipelines.context import ContentMetadata, StepContext, StepResult
 from pipelines.steps import step_function
-from pipelines.storage import Storage, storage_from_settings
+from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import get_settings
 from workers import jobs
 from workers.db import session_scope
 from workers.store import generation_prefix, store_result
+
+# A provider that can fetch the source itself gets a short-lived URL instead of the bytes.
+SOURCE_URL_STEPS = {"transcribe"}
+SOURCE_URL_TTL_S = 3600
 
 # Steps that read the uploaded source; the others work from earlier steps' outputs.
 NEEDS_SOURCE = {"probe", "encode_audio", "encode_video", "waveform", "thumbnails", "transcribe"}
@@ -78,6 +82,16 @@ def _local_source(storage: Storage, key: str, work_dir: Path) -> Path:
     return storage.get_file(key, work_dir / "source" / Path(key).name)
 
 
+def _source_url(step: str, source_key: str | None) -> str | None:
+    settings = get_settings()
+    if step not in SOURCE_URL_STEPS or not source_key or not settings.is_s3:
+        return None
+    url: str = s3_client(settings).generate_presigned_url(
+        "get_object", Params={"Bucket": settings.s3_bucket, "Key": source_key}, ExpiresIn=SOURCE_URL_TTL_S
+    )
+    return url
+
+
 def run_step(step: str, job_id: str) -> None:
     """Load, call the pipeline, store. The JobTracking middleware has claimed the job already."""
     settings = get_settings()
@@ -119,6 +133,7 @@ def run_step(step: str, job_id: str) -> None:
             metadata=metadata,
             previous=previous,
             cancel=cancel,
+            source_url=_source_url(step, source_key),
         )
         with Heartbeat(job_id, cancel, interval=max(1.0, settings.job_lease_s / 4)) as beat:
             ctx.on_progress = beat.report

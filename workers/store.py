@@ -51,6 +51,8 @@ def _store_loudness(session: Session, content: Content, result: StepResult) -> N
 
 def _store_transcript(session: Session, content: Content, result: StepResult) -> None:
     data: dict[str, Any] = result.data
+    if not data:
+        return  # no provider configured: there is no transcript, not an empty one
     row = session.scalars(select(Transcript).where(Transcript.content_id == content.id)).first()
     if row is None:
         row = Transcript(content_id=content.id)
