@@ -18,6 +18,7 @@ from api.cdn import cdn_object
 from api.content.controller import ContentController
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
+from api.events import channels_plugin
 from api.health import healthz, readyz
 from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[api_v1, healthz, readyz, cdn_object],
         dependencies=DEPENDENCIES,
         lifespan=[resources],
+        plugins=[channels_plugin(settings)],
         state=_initial_state(settings),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema"])],

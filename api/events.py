@@ -1,0 +1,76 @@
+"""Events to clients: Litestar channels on Redis pub/sub, so every API process hears every event.
+
+Workers publish with `workers.events.publish` (a numbered event, kept in a short backlog, then
+PUBLISHed on the raw channel name, e.g. `live:{id}`); the PubSub backend subscribes to the same
+raw names. `numbered_events` turns one channel into an ordered stream without gaps: a dropped or
+raced pub/sub message is read back from the backlog by its number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from redis.asyncio import Redis
+
+from settings import Settings
+from workers.events import backlog_since, sequence_key
+
+# A subscriber that falls this far behind loses its oldest events; the backlog fills the gap.
+SUBSCRIBER_BACKLOG = 500
+
+
+def channels_plugin(settings: Settings) -> ChannelsPlugin:
+    """The one ChannelsPlugin of an API process (dependency name `channels`)."""
+    # PubSub, not Streams: the Streams backend prefixes its keys, and workers publish raw names.
+    backend = RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+    return ChannelsPlugin(
+        backend=backend,
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=SUBSCRIBER_BACKLOG,
+        subscriber_backlog_strategy="dropleft",
+    )
+
+
+async def read_backlog(channel: str, after: int) -> list[dict[str, Any]]:
+    """Events of `channel` numbered above `after`, oldest first (the backlog is short)."""
+    return await anyio.to_thread.run_sync(backlog_since, channel, after)
+
+
+async def numbered_events(
+    channels: ChannelsPlugin, channel: str, after: int
+) -> AsyncIterator[dict[str, Any]]:
+    """Every event of `channel` numbered above `after`, in order, each once, forever.
+
+    The caller should already hold a subscription's worth of state up to `after`; events the
+    pub/sub stream skipped (a slow subscriber, a publish racing the SUBSCRIBE) are read back
+    from the backlog when the next number shows the gap.
+    """
+    last = after
+    async with channels.start_subscription([channel]) as subscriber:
+        # Anything published between the caller's snapshot and this subscription.
+        for event in await read_backlog(channel, last):
+            last = int(event["id"])
+            yield event
+        async for raw in subscriber.iter_events():
+            event = json.loads(raw)
+            number = int(event.get("id", 0))
+            if number <= last:
+                continue
+            if number > last + 1:
+                for missed in await read_backlog(channel, last):
+                    if int(missed["id"]) < number:
+                        last = int(missed["id"])
+                        yield missed
+            last = number
+            yield event
+
+
+async def current_number(redis: Redis, channel: str) -> int:
+    """The number of the last event published on `channel` (0 when none)."""
+    raw = await redis.get(sequence_key(channel))
+    return int(raw or 0)
