@@ -46,6 +46,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     broker_maintenance_chance: int = 100_000
     job_max_attempts: int = 3
     job_lease_s: int = 60
+    # Transient failures retry after min_backoff * 2^n (with jitter), capped at max_backoff.
+    job_min_backoff_ms: int = 5_000
+    job_max_backoff_ms: int = 300_000
+    # A queued job whose message is in no Redis queue this long after it was sent is sent again.
+    job_resend_after_s: int = 30
+    # Workers' Prometheus exporter (one per `dramatiq` command); 0 turns it off.
+    worker_metrics_port: int = 0
+    worker_metrics_host: str = "127.0.0.1"
 
     # Accounts
     jwt_secret: str = ""  # required in production; generated once under data_dir otherwise
