@@ -57,6 +57,20 @@ class UploadIncomplete(ApiError):
     code = "upload_incomplete"
 
 
+class UploadSizeMismatch(ApiError):
+    """The bytes that arrived are not the bytes announced: nothing is processed."""
+
+    status_code = 400
+    code = "upload_size_mismatch"
+
+
+class ChecksumMismatch(ApiError):
+    """The object's SHA-256 is not the one the client sent: nothing is processed."""
+
+    status_code = 400
+    code = "checksum_mismatch"
+
+
 class RateLimited(ApiError):
     status_code = 429
     code = "rate_limited"
