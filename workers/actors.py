@@ -11,6 +11,7 @@ from pipelines.steps import STEPS
 from settings import get_settings
 from workers.broker import setup_broker
 from workers.execute import run_step
+from workers.jobs import current_claim
 from workers.orchestrator import advance_content
 from workers.tracking import JobTracking, is_transient
 
@@ -28,7 +29,11 @@ MAX_RETRIES = max(0, settings.job_max_attempts - 1)
 
 
 def _retry_when(retries: int, exc: BaseException) -> bool:
-    return is_transient(exc) and retries < MAX_RETRIES
+    """Transient failures retry while the job has attempts left; the job row counts attempts
+    (crash redeliveries included), not Dramatiq's per-message retry count."""
+    claim = current_claim()
+    left = claim.attempts_left if claim is not None else retries < MAX_RETRIES
+    return is_transient(exc) and left
 
 
 def _queue_of(step: str) -> str:
@@ -56,8 +61,8 @@ def _declare(step: str) -> dramatiq.Actor:  # type: ignore[type-arg]
         actor_name=step,
         queue_name=queue,
         retry_when=_retry_when,
-        min_backoff=5_000,
-        max_backoff=300_000,
+        min_backoff=settings.job_min_backoff_ms,
+        max_backoff=settings.job_max_backoff_ms,
         time_limit=TIME_LIMITS_MS[queue],
     )
 

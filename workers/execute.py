@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import msgspec
@@ -19,6 +20,8 @@ from workers import jobs
 from workers.db import session_scope
 from workers.store import generation_prefix, store_result
 
+log = logging.getLogger(__name__)
+
 # A provider that can fetch the source itself gets a short-lived URL instead of the bytes.
 SOURCE_URL_STEPS = {"transcribe"}
 SOURCE_URL_TTL_S = 3600
@@ -28,32 +31,53 @@ NEEDS_SOURCE = {"probe", "encode_audio", "encode_video", "waveform", "thumbnails
 
 
 class Heartbeat:
-    """Renews the job's lease and carries progress, at most twice a second; sees cancels."""
+    """Renews the attempt's lease every second, carrying its progress; sees cancels and take-overs.
 
-    def __init__(self, job_id: str, cancel: threading.Event, interval: float) -> None:
-        self.job_id = job_id
+    The pipeline's progress callback only stores a number: the database is written from this
+    thread, so a slow or restarting database never stalls or breaks an encode.
+    """
+
+    def __init__(self, claim: jobs.Claim, cancel: threading.Event, interval: float = 1.0) -> None:
+        self.claim = claim
         self.cancel = cancel
         self.interval = interval
         self.progress: float | None = None
-        self._sent = 0.0
+        self._published = -1.0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"beat-{job_id[:8]}")
+        self._thread = threading.Thread(
+            target=self._run, daemon=True, name=f"beat-{claim.job_id[:8]}"
+        )
 
     def report(self, fraction: float) -> None:
         self.progress = max(0.0, min(1.0, fraction))
-        now = time.monotonic()
-        if now - self._sent >= 0.5:
-            self._sent = now
-            if not jobs.beat(self.job_id, self.progress):
-                self.cancel.set()
+
+    def _tick(self) -> None:
+        progress = self.progress
+        if not jobs.beat(self.claim.job_id, self.claim.attempt, progress):
+            self.cancel.set()  # cancelled by an admin, or another attempt holds the job now
+            return
+        # One event per percent is plenty for a progress bar.
+        if progress is not None and progress - self._published >= 0.01:
+            self._published = progress
+            jobs.announce(
+                self.claim.content_id,
+                {
+                    "type": "job",
+                    "job_id": self.claim.job_id,
+                    "step": self.claim.step,
+                    "status": "running",
+                    "progress": round(progress, 4),
+                    "attempts": self.claim.attempt,
+                    "error": None,
+                },
+            )
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                if not jobs.beat(self.job_id):
-                    self.cancel.set()
-            except Exception:  # a missed beat is retried on the next tick
-                continue
+                self._tick()
+            except Exception:  # a missed beat is retried on the next tick; the lease is generous
+                log.warning("heartbeat of job %s missed", self.claim.job_id, exc_info=True)
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()
@@ -87,7 +111,9 @@ def _source_url(step: str, source_key: str | None) -> str | None:
     if step not in SOURCE_URL_STEPS or not source_key or not settings.is_s3:
         return None
     url: str = s3_client(settings).generate_presigned_url(
-        "get_object", Params={"Bucket": settings.s3_bucket, "Key": source_key}, ExpiresIn=SOURCE_URL_TTL_S
+        "get_object",
+        Params={"Bucket": settings.s3_bucket, "Key": source_key},
+        ExpiresIn=SOURCE_URL_TTL_S,
     )
     return url
 
@@ -95,6 +121,9 @@ def _source_url(step: str, source_key: str | None) -> str | None:
 def run_step(step: str, job_id: str) -> None:
     """Load, call the pipeline, store. The JobTracking middleware has claimed the job already."""
     settings = get_settings()
+    claim = jobs.current_claim()
+    if claim is None or claim.job_id != job_id:
+        raise jobs.JobGone(f"job {job_id} is not claimed by this thread")
     with session_scope() as session:
         job = session.get(Job, job_id)
         assert job is not None
@@ -113,7 +142,8 @@ def run_step(step: str, job_id: str) -> None:
         source_key, generation, content_id = content.source_key, job.generation, content.id
 
     storage = storage_from_settings(settings)
-    work_dir = settings.work_path / job_id
+    # A folder per attempt: a killed attempt's orphaned ffmpeg can never write into this one's.
+    work_dir = settings.work_path / job_id / f"a{claim.attempt}"
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
     try:
@@ -135,26 +165,32 @@ def run_step(step: str, job_id: str) -> None:
             cancel=cancel,
             source_url=_source_url(step, source_key),
         )
-        with Heartbeat(job_id, cancel, interval=max(1.0, settings.job_lease_s / 4)) as beat:
+        with Heartbeat(claim, cancel) as beat:
             ctx.on_progress = beat.report
             result = step_function(step)(ctx)
-        _store(job_id, step, content_id, generation, result)
+        jobs.durably(lambda: _store(claim, step, content_id, generation, result))
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            work_dir.parent.rmdir()  # the job's folder, once no attempt uses it
 
 
-def _store(job_id: str, step: str, content_id: str, generation: int, result: StepResult) -> None:
+def _store(
+    claim: jobs.Claim, step: str, content_id: str, generation: int, result: StepResult
+) -> None:
+    """Outputs and the job's success in one transaction: a crash leaves both or neither."""
     with session_scope() as session:
         content = session.scalars(
             select(Content).where(Content.id == content_id).with_for_update()
         ).first()
-        if content is None:
+        job = session.scalars(select(Job).where(Job.id == claim.job_id).with_for_update()).first()
+        if content is None or job is None:
             return
+        if job.status != "running" or job.attempts != claim.attempt:
+            return  # cancelled or taken over meanwhile: the holder of the lease records the outcome
         store_result(session, content, step, generation, result)
-    jobs.finish(
-        job_id,
-        "succeeded",
-        result=msgspec.to_builtins(result),
-        cpu_seconds=result.cpu_seconds,
-        media_seconds=result.media_seconds,
-    )
+        jobs.mark_succeeded(
+            session, job, msgspec.to_builtins(result), result.cpu_seconds, result.media_seconds
+        )
+        event = jobs.job_event(job)
+    jobs.announce(content_id, event)

@@ -13,14 +13,16 @@ from models import Content, Job, utcnow
 from pipelines.plans import READY_STEP, plan_for
 from settings import get_settings
 from workers.db import session_scope
-from workers.events import content_channel, publish
+from workers.jobs import announce
 
 log = logging.getLogger(__name__)
 
 
 def _lock_content(session: Session, content_id: str) -> Content | None:
     # FOR UPDATE serialises two workers finishing steps of one content at the same moment.
-    return session.scalars(select(Content).where(Content.id == content_id).with_for_update()).first()
+    return session.scalars(
+        select(Content).where(Content.id == content_id).with_for_update()
+    ).first()
 
 
 def plan_new_jobs(session: Session, content: Content) -> list[Job]:
@@ -59,8 +61,11 @@ def settle_content(session: Session, content: Content) -> str | None:
         select(Job).where(Job.content_id == content.id, Job.generation == content.generation)
     ).all()
     by_step = {job.step: job for job in jobs}
+    # A cancelled step stops its content too: nothing after it can run until it is retried.
     failed = [
-        j for j in jobs if j.status in ("failed", "dead") and not _optional(content, j.step)
+        j
+        for j in jobs
+        if j.status in ("failed", "dead", "cancelled") and not _optional(content, j.step)
     ]
     new_status = None
     if failed and content.status != "failed":
@@ -94,20 +99,30 @@ def advance_content(content_id: str) -> list[str]:
         session.flush()
         sent = [(job.id, job.step, job.queue) for job in new_jobs]
     if changed:
-        publish(content_channel(content_id), {"type": "content", "status": changed})
+        announce(content_id, {"type": "content", "status": changed})
     for job_id, step, _queue in sent:
         send_job(job_id, step)
     return [step for _, step, _ in sent]
 
 
-def send_job(job_id: str, step: str) -> None:
-    """Send a job's message and remember its id; the row was committed first (a message never
-    points at a row that does not exist)."""
-    actor = dramatiq.get_broker().get_actor(step)
-    message = actor.send(job_id)
+def send_job(job_id: str, step: str) -> str:
+    """Send a job's message; returns its id.
+
+    The id is written to the row before the message goes out, so a worker never sees a message
+    its row does not name, and a message the row no longer names is known to be stale. If the
+    process dies between the two, the row stays `queued` and the sweeper sends it again.
+    """
+    broker = dramatiq.get_broker()
+    message = broker.get_actor(step).message(job_id)
     with session_scope() as session:
-        session.execute(update(Job).where(Job.id == job_id).values(message_id=message.message_id))
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(message_id=message.message_id, queued_at=utcnow())
+        )
+    broker.enqueue(message)
     log.info("job %s (%s) sent as %s", job_id, step, message.message_id)
+    return message.message_id
 
 
 def start_generation(session: Session, content: Content) -> None:

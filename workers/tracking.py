@@ -6,13 +6,27 @@ import logging
 from typing import Any
 
 import dramatiq
+import redis
 from dramatiq.middleware import Middleware, SkipMessage
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from pipelines.errors import PipelineError
 from workers import jobs
 from workers.orchestrator import advance_content
 
 log = logging.getLogger(__name__)
+
+# Errors of our own infrastructure that pass: a lost connection to Redis or the database.
+_TRANSIENT_INFRASTRUCTURE = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
+# OSErrors that say something about the input, not the moment.
+_PERMANENT_OS_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -21,12 +35,11 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, PipelineError):
         return exc.transient
-    # Lost connections to Redis, the database or a provider are worth another attempt.
-    return isinstance(exc, ConnectionError | TimeoutError | OSError) or type(exc).__name__ in {
-        "OperationalError",
-        "InterfaceError",
-        "DisconnectionError",
-    }
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, _TRANSIENT_INFRASTRUCTURE):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, _PERMANENT_OS_ERRORS)
 
 
 def describe(exc: BaseException) -> tuple[str, str, str | None]:
@@ -40,11 +53,14 @@ def describe(exc: BaseException) -> tuple[str, str, str | None]:
 
 
 class JobTracking(Middleware):
-    """Claims the job before a step runs, records how it ended, and advances the plan."""
+    """Claims the job before a step runs, records how it ended, and advances the plan.
+
+    It must sit before Retries in the broker's list: `after_*` hooks run in reverse, so this one
+    then sees whether Retries scheduled another attempt or failed the message for good.
+    """
 
     def __init__(self, step_names: set[str]) -> None:
         self.step_names = step_names
-        self.content_of: dict[str, str] = {}
 
     def _job_id(self, message: dramatiq.Message) -> str | None:  # type: ignore[type-arg]
         if message.actor_name not in self.step_names or not message.args:
@@ -52,23 +68,34 @@ class JobTracking(Middleware):
         return str(message.args[0])
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        jobs.set_current_claim(None)
         job_id = self._job_id(message)
         if job_id is None:
             return
         try:
-            job = jobs.claim(job_id, message.message_id)
+            claim = jobs.claim(job_id, message.message_id)
         except jobs.JobGone:
-            self.content_of.pop(message.message_id, None)
             advance_for_gone(job_id)
             raise SkipMessage(f"job {job_id} needs no run") from None
-        self.content_of[message.message_id] = job.content_id
+        except Exception as exc:
+            # Dramatiq logs and ignores other errors of a `before` hook and would run the step
+            # unclaimed: put the message back for later instead, and skip it now.
+            log.warning("could not claim job %s (%s); it is sent again", job_id, exc)
+            broker.enqueue(message.copy(), delay=5_000)
+            raise SkipMessage(f"job {job_id} could not be claimed") from exc
+        jobs.set_current_claim(claim)
 
     def after_process_message(
-        self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: BaseException | None = None
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
     ) -> None:
-        job_id = self._job_id(message)
-        content_id = self.content_of.pop(message.message_id, None)
-        if job_id is None or content_id is None:
+        claim = jobs.current_claim()
+        jobs.set_current_claim(None)
+        if claim is None or claim.job_id != self._job_id(message):
             return
         if exception is not None:
             text, code, tail = describe(exception)
@@ -76,11 +103,18 @@ class JobTracking(Middleware):
                 status = "queued"  # the Retries middleware has scheduled another attempt
             else:
                 status = "dead" if is_transient(exception) else "failed"
-            jobs.finish(job_id, status, error=text, error_code=code, log_tail=tail)
-        advance_content(content_id)
+            jobs.finish(
+                claim.job_id,
+                status,
+                attempt=claim.attempt,
+                error=text,
+                error_code=code,
+                log_tail=tail,
+            )
+        jobs.durably(lambda: advance_content(claim.content_id))
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        self.content_of.pop(message.message_id, None)
+        jobs.set_current_claim(None)
 
 
 def advance_for_gone(job_id: str) -> None:
@@ -88,8 +122,11 @@ def advance_for_gone(job_id: str) -> None:
     from models import Job
     from workers.db import session_scope
 
-    with session_scope() as session:
-        job = session.get(Job, job_id)
-        content_id = job.content_id if job else None
+    def content_of() -> str | None:
+        with session_scope() as session:
+            job = session.get(Job, job_id)
+            return job.content_id if job else None
+
+    content_id = jobs.durably(content_of)
     if content_id:
         advance_content(content_id)
