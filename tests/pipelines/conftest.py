@@ -119,10 +119,10 @@ def hevc_10bit_mp4(media: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def vfr_mp4(media: Path) -> Path:
-    """Frames at uneven intervals (a phone's variable frame rate)."""
+    """30 fps for 1.5 s, then 15 fps: frames at uneven intervals, as phones record."""
     return make(
         media / "vfr.mp4", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=3", *TONE,
-        "-vf", "setpts='N/30/TB+if(mod(N,3),0.012/TB,0)'", "-fps_mode", "vfr",
+        "-vf", "setpts='(N+if(gte(N,45),N-45,0))/30/TB'", "-fps_mode", "vfr",
         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
     )  # fmt: skip
 
@@ -130,8 +130,8 @@ def vfr_mp4(media: Path) -> Path:
 @pytest.fixture(scope="session")
 def odd_size_no_audio_mp4(media: Path) -> Path:
     return make(
-        media / "odd.mp4", "-f", "lavfi", "-i", "testsrc2=s=321x241:r=25:d=2",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p",
+        media / "odd.mp4", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2",
+        "-vf", "scale=321:241", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p",
     )  # fmt: skip
 
 

@@ -1,0 +1,313 @@
+"""Benchmark the media steps against hand-written bare ffmpeg commands making the same outputs.
+
+Run: `python bench/pipelines_bench.py [--workdir DIR] [--audio-minutes 60] [--video-minutes 5]`.
+Prints, side by side: wall and CPU seconds of our steps vs bare ffmpeg, the ladder's CPU vs one
+ffmpeg per rung, the audio step's wall vs CPU/cores, and time-to-first-playable. Not a test:
+figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipelines.audio import encode_audio_step  # noqa: E402
+from pipelines.context import StepContext  # noqa: E402
+from pipelines.ladder import build_ladder, output_frame_rate  # noqa: E402
+from pipelines.probe import probe_media, probe_step  # noqa: E402
+from pipelines.storage import LocalStorage  # noqa: E402
+from pipelines.video import X264_PRESET, encode_video_step  # noqa: E402
+from settings import load_settings  # noqa: E402
+
+FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
+
+
+def timed(cmds: list[list[str]], parallel: bool = False) -> tuple[float, float]:
+    """Wall and child CPU seconds of running `cmds` (one after another, or all at once)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    if parallel:
+        procs = [subprocess.Popen(c) for c in cmds]
+        for p in procs:
+            if p.wait():
+                raise SystemExit(f"failed: {p.args}")
+    else:
+        for c in cmds:
+            subprocess.run(c, check=True)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def make_sources(root: Path, audio_min: int, video_min: int) -> tuple[Path, Path]:
+    sermon, video = root / f"sermon-{audio_min}m.mp3", root / f"video-{video_min}m-1080p.mp4"
+    if not sermon.exists():
+        graph = "[0][1]amix=2,volume='0.6+0.4*sin(t*1.3)':eval=frame,aformat=channel_layouts=stereo"
+        d = audio_min * 60
+        subprocess.run(
+            [
+                *FF,
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=f=180:r=44100:d={d}",
+                "-f",
+                "lavfi",
+                "-i",
+                f"anoisesrc=c=pink:r=44100:a=0.05:d={d}",
+                "-filter_complex",
+                graph,
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "128k",
+                str(sermon),
+            ],
+            check=True,
+        )
+    if not video.exists():
+        d = video_min * 60
+        subprocess.run(
+            [
+                *FF,
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=s=1920x1080:r=30:d={d}",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=f=300:d={d}",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-c:a",
+                "aac",
+                "-shortest",
+                str(video),
+            ],
+            check=True,
+        )
+    return sermon, video
+
+
+def run_step(step, source: Path, out: Path, settings):  # type: ignore[no-untyped-def]
+    ctx = StepContext(
+        content_id="bench",
+        generation=1,
+        source=source,
+        work_dir=out / "work",
+        outputs=LocalStorage(out / "store"),
+        settings=settings,
+    )
+    ctx.previous["probe"] = probe_step(ctx)
+    start = time.monotonic()
+    result = step(ctx)
+    return time.monotonic() - start, result
+
+
+def bare_audio(src: Path, out: Path, loud: dict) -> list[list[str]]:
+    """What an engineer would type: loudnorm's own two passes, then one ffmpeg for all outputs."""
+    out.mkdir(parents=True, exist_ok=True)
+    for n in ("a128", "a64"):
+        (out / n).mkdir(exist_ok=True)
+    hls = ["-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"]
+    norm = (
+        f"loudnorm=I=-16:TP=-1.5:LRA=11:measured_I={loud['input_i']}:measured_TP="
+        f"{loud['input_tp']}:measured_LRA={loud['input_lra']}:measured_thresh="
+        f"{loud['input_thresh']}:linear=true,aresample=44100"
+    )
+    return [
+        [
+            *FF,
+            "-i",
+            str(src),
+            "-af",
+            "loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json",
+            "-f",
+            "null",
+            "-",
+        ],
+        [
+            *FF,
+            "-i",
+            str(src),
+            "-filter_complex",
+            f"[0:a]{norm},asplit=3[a][b][c]",
+            "-map",
+            "[a]",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-ac",
+            "2",
+            *hls,
+            "-hls_segment_filename",
+            str(out / "a128/s%05d.m4s"),
+            str(out / "a128/index.m3u8"),
+            "-map",
+            "[b]",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            "-ac",
+            "1",
+            *hls,
+            "-hls_segment_filename",
+            str(out / "a64/s%05d.m4s"),
+            str(out / "a64/index.m3u8"),
+            "-map",
+            "[c]",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "128k",
+            str(out / "audio.mp3"),
+        ],
+    ]
+
+
+def bare_video(src: Path, out: Path, rungs, fps: float, per_rung: bool) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    gop = str(round(fps * 6))
+    hls = ["-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"]
+    enc = [
+        "-c:v",
+        "libx264",
+        "-preset",
+        X264_PRESET,
+        "-g",
+        gop,
+        "-keyint_min",
+        gop,
+        "-sc_threshold",
+        "0",
+    ]
+    out.mkdir(parents=True, exist_ok=True)
+    outputs = []
+    for r in rungs:
+        (out / r.name).mkdir(exist_ok=True)
+        outputs.append(
+            [
+                "-b:v",
+                str(r.bitrate),
+                "-maxrate",
+                str(r.maxrate),
+                "-bufsize",
+                str(r.bufsize),
+                *enc,
+                *hls,
+                "-hls_segment_filename",
+                str(out / r.name / "s%05d.m4s"),
+                str(out / r.name / "index.m3u8"),
+            ]
+        )
+    (out / "audio").mkdir(exist_ok=True)
+    audio = [
+        "-map",
+        "0:a",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-ac",
+        "2",
+        *hls,
+        "-hls_segment_filename",
+        str(out / "audio/s%05d.m4s"),
+        str(out / "audio/index.m3u8"),
+    ]
+    if per_rung:
+        cmds = [
+            [
+                *FF,
+                "-i",
+                str(src),
+                "-map",
+                "0:v",
+                "-vf",
+                f"fps={fps},scale={r.width}:{r.height},format=yuv420p",
+                *o,
+            ]
+            for r, o in zip(rungs, outputs, strict=True)
+        ]
+        return [*cmds, [*FF, "-i", str(src), *audio]]
+    graph = f"[0:v]fps={fps},format=yuv420p,split={len(rungs)}" + "".join(
+        f"[s{i}]" for i in range(len(rungs))
+    )
+    graph += "".join(f";[s{i}]scale={r.width}:{r.height}[v{i}]" for i, r in enumerate(rungs))
+    cmd = [*FF, "-i", str(src), "-filter_complex", graph]
+    for i, o in enumerate(outputs):
+        cmd += ["-map", f"[v{i}]", *o]
+    return [[*cmd, *audio]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workdir", type=Path, default=Path("var/bench"))
+    parser.add_argument("--audio-minutes", type=int, default=60)
+    parser.add_argument("--video-minutes", type=int, default=5)
+    args = parser.parse_args()
+    root = args.workdir.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(None, data_dir=str(root / "var"))
+    sermon, video = make_sources(root, args.audio_minutes, args.video_minutes)
+    cores = os.cpu_count() or 1
+    rows = []
+
+    wall, audio = run_step(encode_audio_step, sermon, root / "ours-audio", settings)
+    bare_wall, bare_cpu = timed(bare_audio(sermon, root / "bare-audio", audio.data["loudness"]))
+    rows.append(
+        ("audio step (loudness+2 AAC rungs+MP3)", wall, audio.cpu_seconds, bare_wall, bare_cpu)
+    )
+
+    vwall, vres = run_step(encode_video_step, video, root / "ours-video", settings)
+    probe = vres.data["rungs"]
+    pv = probe_media(video, settings)
+    assert pv.video is not None
+    rungs = build_ladder(pv.video, settings.ladder_heights)
+    fps = output_frame_rate(pv.video)
+    one_wall, one_cpu = timed(bare_video(video, root / "bare-video", rungs, fps, per_rung=False))
+    per_wall, per_cpu = timed(
+        bare_video(video, root / "per-rung", rungs, fps, per_rung=True), parallel=True
+    )
+    rows.append(("video ladder (one process)", vwall, vres.cpu_seconds, one_wall, one_cpu))
+
+    print(f"\ncores={cores} x264 preset={X264_PRESET} rungs={[r['name'] for r in probe]}")
+    print(
+        f"{'':42} {'ours wall':>10} {'ours CPU':>10} {'bare wall':>10} {'bare CPU':>10}"
+        f" {'wall ratio':>10}"
+    )
+    for name, w, c, bw, bc in rows:
+        print(f"{name:42} {w:10.1f} {c:10.1f} {bw:10.1f} {bc:10.1f} {w / bw:10.2f}")
+    print(
+        f"\nvideo ladder CPU s: one decode split {vres.cpu_seconds:.1f} vs one ffmpeg per rung "
+        f"{per_cpu:.1f} (wall {per_wall:.1f}) -> {per_cpu / vres.cpu_seconds:.2f}x fewer"
+        " (goal >= 1.2)"
+    )
+    ideal = audio.cpu_seconds / cores
+    print(
+        f"audio step wall {wall:.1f} s vs CPU/cores {ideal:.1f} s -> {wall / ideal:.2f}"
+        " (goal <= 1.15)"
+    )
+    print(f"audio wall vs bare: {wall / bare_wall:.2f} (goal <= 1.10)")
+    print(
+        f"time to first playable, {args.audio_minutes}-min sermon: "
+        f"{audio.time_to_first_playable:.1f} s "
+        f"(goal <= 10); {args.video_minutes}-min video: {vres.time_to_first_playable:.1f} s"
+    )
+    print(f"loudness: {audio.data['loudness']}")
+
+
+if __name__ == "__main__":
+    main()
