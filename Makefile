@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: run: sudo apt-get install -y python3-venv"; exit 1; }
 	$(BIN)/python -m pip install -q --upgrade pip
-	# constraints.txt pins every package to the versions CI ran with.
+	@echo "installing the project with the versions pinned in constraints.txt (the ones CI ran with)"
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
 	@rm -f $(VENV)/.installed-*; touch $@
 

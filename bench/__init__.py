@@ -1,0 +1,1 @@
+"""Benchmarks: our figures beside a baseline measured in the same run, as ratios (`make bench`)."""
