@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post, put
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
@@ -12,16 +13,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import creators_only, ensure_can_change
 from api.auth.tokens import AuthUser
+from api.content import publishing
 from api.content.playback import playback_for
-from api.content.schemas import ContentIn, ContentOut, PlaybackOut, SourceOut
-from api.content.service import content_out, load_content
+from api.content.removal import delete_content
+from api.content.schemas import (
+    ContentIn,
+    ContentOut,
+    ContentPatch,
+    PlaybackOut,
+    PublishIn,
+    SourceOut,
+)
+from api.content.scripture import ScriptureError, parse_references
+from api.content.service import apply_patch, content_out, load_content
 from api.content.source import receive_source, source_key
 from api.errors import Conflict, InvalidInput
+from api.invalidation import feed_paths, invalidate
 from api.messages import send_advance
 from models import Content, Series, utcnow
 from pipelines.storage import Storage
 from settings import Settings
 from workers.orchestrator import start_generation
+
+
+def _scripture(texts: list[str]) -> list[dict[str, Any]]:
+    try:
+        return [msgspec.to_builtins(ref) for ref in parse_references(texts)]
+    except ScriptureError as exc:
+        raise InvalidInput(str(exc), extra={"field": "scripture"}) from None
 
 
 class ContentController(Controller):
@@ -37,7 +56,7 @@ class ContentController(Controller):
             raise InvalidInput("series_id names no series")
         content = Content(
             owner_id=user.id, kind=data.kind, title=data.title, description=data.description,
-            speaker=data.speaker, series_id=data.series_id, scripture=[{"text": s} for s in data.scripture],
+            speaker=data.speaker, series_id=data.series_id, scripture=_scripture(data.scripture),
             tags=data.tags, language=data.language, recorded_date=data.recorded_date,
             visibility="private", status="draft",
         )
@@ -95,3 +114,75 @@ class ContentController(Controller):
     ) -> PlaybackOut:
         content = await load_content(db, content_id, user)
         return await playback_for(db, settings, content)
+
+    @patch("/{content_id:str}", summary="Change metadata (owner or admin); only the fields sent change")
+    async def change(
+        self,
+        content_id: FromPath[str],
+        data: JSONBody[ContentPatch],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
+    ) -> ContentOut:
+        content = await load_content(db, content_id, user, lock=True)
+        ensure_can_change(user, content.owner_id)
+        if isinstance(data.series_id, str) and await db.get(Series, data.series_id) is None:
+            raise InvalidInput("series_id names no series")
+        old_series = content.series_id
+        scripture = None if data.scripture is msgspec.UNSET else _scripture(data.scripture)
+        apply_patch(content, data, scripture)
+        content.updated_at = utcnow()
+        await db.commit()
+        if content.published_at is not None:
+            await invalidate(settings, feed_paths(old_series) + feed_paths(content.series_id))
+        return await content_out(db, content, user)
+
+    @delete("/{content_id:str}", status_code=204, summary="Delete the content, its objects of every generation")
+    async def remove(
+        self,
+        content_id: FromPath[str],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
+        storage: NamedDependency[Storage],
+    ) -> None:
+        content = await load_content(db, content_id, user, lock=True)
+        ensure_can_change(user, content.owner_id)
+        await delete_content(db, settings, storage, content)
+
+    @post("/{content_id:str}/publish", status_code=200, summary="Publish now, or schedule with publish_at")
+    async def publish(
+        self,
+        content_id: FromPath[str],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
+        data: JSONBody[PublishIn | None] = None,
+    ) -> ContentOut:
+        data = data or PublishIn()
+        content = await load_content(db, content_id, user, lock=True)
+        ensure_can_change(user, content.owner_id)
+        if data.publish_at is not None and data.publish_at > utcnow():
+            publishing.schedule(content, data.visibility, data.publish_at)
+        else:
+            publishing.publish_now(content, data.visibility)
+        await db.commit()
+        await publishing.announce(content)
+        await invalidate(settings, feed_paths(content.series_id))
+        return await content_out(db, content, user)
+
+    @post("/{content_id:str}/unpublish", status_code=200, summary="Take the content out of the catalog and feeds")
+    async def unpublish(
+        self,
+        content_id: FromPath[str],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
+    ) -> ContentOut:
+        content = await load_content(db, content_id, user, lock=True)
+        ensure_can_change(user, content.owner_id)
+        publishing.unpublish(content)
+        await db.commit()
+        await publishing.announce(content)
+        await invalidate(settings, feed_paths(content.series_id))
+        return await content_out(db, content, user)

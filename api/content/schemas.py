@@ -18,11 +18,39 @@ class ContentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     description: Annotated[str, msgspec.Meta(max_length=20_000)] = ""
     speaker: Annotated[str, msgspec.Meta(max_length=200, examples=["Pastor Ann Lee"])] = ""
     series_id: str | None = None
-    scripture: list[str] = msgspec.field(default_factory=list)
+    scripture: list[Annotated[str, msgspec.Meta(max_length=200, examples=["Ps 23:1-6"])]] = (
+        msgspec.field(default_factory=list)
+    )
     tags: list[Annotated[str, msgspec.Meta(max_length=50)]] = msgspec.field(default_factory=list)
     language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] = "en"
     recorded_date: date | None = None
     visibility: Visibility = "private"
+
+
+ScriptureText = Annotated[str, msgspec.Meta(max_length=200, examples=["John 3:16-18"])]
+
+
+class ContentPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Only the fields sent change; `series_id` and `recorded_date` may be set to null."""
+
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    description: Annotated[str, msgspec.Meta(max_length=20_000)] | msgspec.UnsetType = msgspec.UNSET
+    speaker: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
+    series_id: str | None | msgspec.UnsetType = msgspec.UNSET
+    scripture: list[ScriptureText] | msgspec.UnsetType = msgspec.UNSET
+    tags: list[Annotated[str, msgspec.Meta(max_length=50)]] | msgspec.UnsetType = msgspec.UNSET
+    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    recorded_date: date | None | msgspec.UnsetType = msgspec.UNSET
+    visibility: Visibility | msgspec.UnsetType = msgspec.UNSET
+
+
+class PublishIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Publish now, or at `publish_at` (then the clock publishes it once it is ready)."""
+
+    visibility: Literal["public", "unlisted"] = "public"
+    publish_at: Annotated[datetime, msgspec.Meta(tz=True, examples=["2026-11-29T09:00:00Z"])] | None = None
 
 
 class JobOut(msgspec.Struct):

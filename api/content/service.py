@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import can_change
 from api.auth.tokens import AuthUser
-from api.content.schemas import AssetOut, ContentOut, JobOut
+from api.content.schemas import AssetOut, ContentOut, ContentPatch, JobOut
 from api.errors import NotFound
-from models import Asset, Content, Job
+from models import Asset, Content, Job, utcnow
 
 
 def visible_to(content: Content, user: AuthUser | None) -> bool:
-    """Owners and admins see everything; others see ready content that is public or unlisted."""
+    """Owners and admins see everything; others see ready, published, public or unlisted content
+    (unlisted: by its id only; the catalog and feeds list public content alone)."""
     if can_change(user, content.owner_id):
         return True
-    return content.status == "ready" and content.visibility in ("public", "unlisted") and (
-        content.published_at is not None or content.visibility == "unlisted"
+    return (
+        content.status == "ready"
+        and content.visibility in ("public", "unlisted")
+        and content.published_at is not None
+        and content.published_at <= utcnow()
     )
+
+
+def apply_patch(content: Content, patch: ContentPatch, scripture: list[dict[str, Any]] | None) -> None:
+    """Copy the fields a PATCH sent; `scripture` arrives already parsed."""
+    for field in ("title", "description", "speaker", "series_id", "tags", "language", "recorded_date", "visibility"):
+        value = getattr(patch, field)
+        if value is not msgspec.UNSET:
+            setattr(content, field, value)
+    if scripture is not None:
+        content.scripture = scripture
 
 
 async def load_content(db: AsyncSession, content_id: str, user: AuthUser | None, *, lock: bool = False) -> Content:

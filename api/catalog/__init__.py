@@ -1,0 +1,1 @@
+"""The catalog: what listeners may see, filtered, paginated and searched through transcripts."""

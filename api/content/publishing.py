@@ -1,0 +1,49 @@
+"""Publishing rules: only ready content goes public; a schedule is honoured by workers.publishing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import anyio
+
+from api.errors import Conflict
+from models import Content, utcnow
+from workers.events import content_channel, publish
+
+
+def publish_now(content: Content, visibility: str, when: datetime | None = None) -> None:
+    if content.status != "ready":
+        raise Conflict(
+            f"the content is {content.status}; only ready content can be published "
+            "(schedule it with publish_at to publish it once it is ready)"
+        )
+    content.visibility = visibility
+    content.published_at = when or utcnow()
+    content.publish_at = None
+
+
+def schedule(content: Content, visibility: str, publish_at: datetime) -> None:
+    """Published by the clock at `publish_at`, once the content is ready; hidden until then."""
+    content.visibility = visibility
+    content.publish_at = publish_at
+    content.published_at = None
+
+
+def unpublish(content: Content) -> None:
+    content.published_at = None
+    content.publish_at = None
+
+
+def publication_event(content: Content) -> dict[str, object]:
+    return {
+        "type": "content",
+        "status": content.status,
+        "visibility": content.visibility,
+        "published_at": content.published_at.isoformat() if content.published_at else None,
+        "publish_at": content.publish_at.isoformat() if content.publish_at else None,
+    }
+
+
+async def announce(content: Content) -> None:
+    """Creators watching the upload page see the change on the content's event stream."""
+    await anyio.to_thread.run_sync(publish, content_channel(content.id), publication_event(content))

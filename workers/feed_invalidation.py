@@ -1,0 +1,34 @@
+"""Which CDN paths a published change touches, and asking the CDN to drop them.
+
+Goes through the batching queue of workers/invalidation.py when it exists, else straight to
+CloudFront; nothing to do without a distribution.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+
+from pipelines.cdn import create_invalidation
+from settings import Settings
+
+ALL_FEED_PATH = "/api/v1/feed.xml"
+
+
+def feed_paths(series_id: str | None) -> list[str]:
+    """The feed URLs a change of one content touches: the all-sermons feed and its series' feed."""
+    paths = [ALL_FEED_PATH]
+    if series_id:
+        paths.append(f"/api/v1/series/{series_id}/feed.xml")
+    return paths
+
+
+def invalidate_now(settings: Settings, paths: list[str]) -> None:
+    try:
+        request = getattr(importlib.import_module("workers.invalidation"), "request_invalidation", None)
+    except ImportError:
+        request = None
+    if request is not None:
+        request(paths)
+    elif settings.cloudfront_distribution_id:
+        create_invalidation(settings, paths, f"api-{uuid.uuid4().hex}")
