@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from api.auth.controller import AuthController, UsersController
 from api.auth.middleware import BearerAuthMiddleware
+from api.catalog.controller import CatalogController
 from api.cdn import cdn_object
 from api.content.controller import ContentController
 from api.deps import DEPENDENCIES
@@ -24,7 +25,7 @@ from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
 from settings import Settings, get_settings
 
-API_HANDLERS: list = [AuthController, UsersController, ContentController]
+API_HANDLERS: list = [AuthController, UsersController, ContentController, CatalogController]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
