@@ -80,7 +80,8 @@ def test_the_trap_is_real_for_ffmpeg_left_to_guess(private_clip: Path, kind: str
     script = hls_playlist(private_clip) if kind == "hls" else ffconcat_script(private_clip)
     upload.write_text(script)
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", str(upload)],
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+         str(upload)],
         capture_output=True, text=True,
     )  # fmt: skip
     assert "aac" in out.stdout
