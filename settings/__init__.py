@@ -76,6 +76,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     cloudfront_key_pair_id: str = ""
     cloudfront_private_key: str = ""  # PEM text, or a path to a PEM file
     invalidation_window_s: float = 5.0
+    # A replaced generation is deleted this long after the switch: a listener who pressed play
+    # before it finishes the sermon (an hour) from the old segments.
+    old_generation_grace_s: float = 3600.0
 
     # Uploads
     upload_max_bytes: int = 8 * 1024**3
