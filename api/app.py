@@ -21,11 +21,14 @@ from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.events import channels_plugin
 from api.health import healthz, readyz
+from api.uploads import UploadsController
 from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
 from settings import Settings, get_settings
 
-API_HANDLERS: list = [AuthController, UsersController, ContentController, CatalogController]
+API_HANDLERS: list = [
+    AuthController, UsersController, ContentController, CatalogController, UploadsController
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -46,6 +46,13 @@ class StorageUnavailable(PipelineError):
     transient = True
 
 
+class StorageRefused(PipelineError):
+    """The object store refused the request (access denied, no such bucket, a bad request):
+    trying again will not help until someone changes credentials or settings."""
+
+    code = "storage_refused"
+
+
 class ObjectMissing(PipelineError):
     """An object a step needs is not in storage."""
 

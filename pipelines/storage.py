@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -15,49 +15,11 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pipelines.errors import ObjectMissing, StorageUnavailable
+from pipelines.errors import ObjectMissing, StorageRefused, StorageUnavailable
+from pipelines.object_headers import cache_control_for, content_type_for
 from settings import Settings
 
 MiB = 1024 * 1024
-
-# Players are picky about types; mimetypes does not know the HLS and caption ones everywhere.
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".m4s": "video/iso.segment",
-    ".mp4": "video/mp4",
-    ".m4a": "audio/mp4",
-    ".aac": "audio/aac",
-    ".ts": "video/mp2t",
-    ".mp3": "audio/mpeg",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".srt": "application/x-subrip; charset=utf-8",
-    ".json": "application/json",
-    ".txt": "text/plain; charset=utf-8",
-    ".jpg": "image/jpeg",
-    ".webp": "image/webp",
-    ".png": "image/png",
-    ".xml": "application/rss+xml; charset=utf-8",
-}
-
-IMMUTABLE = "public, max-age=31536000, immutable"
-LIVE_PLAYLIST = "public, max-age=2"
-STABLE = "public, max-age=300"
-
-
-def content_type_for(key: str) -> str:
-    suffix = PurePosixPath(key).suffix.lower()
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
-
-
-def cache_control_for(key: str, *, live: bool = False) -> str:
-    """Segments and anything under a generation are immutable; playlists are short-lived while
-    an encode runs; stable URLs (feeds, unversioned files) stay short so invalidation refreshes them."""
-    suffix = PurePosixPath(key).suffix.lower()
-    if suffix == ".m3u8":
-        return LIVE_PLAYLIST if live else STABLE
-    if "/g" in key and any(part.startswith("g") and part[1:].isdigit() for part in key.split("/")):
-        return IMMUTABLE
-    return STABLE
 
 
 def check_key(key: str) -> str:
@@ -190,19 +152,36 @@ class S3Storage:
         )
 
     def _extra(self, key: str, live: bool) -> dict[str, str]:
-        return {"ContentType": content_type_for(key), "CacheControl": cache_control_for(key, live=live)}
+        return {
+            "ContentType": content_type_for(key),
+            "CacheControl": cache_control_for(key, live=live),
+        }
 
     def put_file(self, key: str, path: Path, *, live: bool = False) -> int:
+        size = Path(path).stat().st_size
         with _s3_errors(key):
-            self.client.upload_file(
-                str(path), self.bucket, check_key(key), ExtraArgs=self._extra(key, live),
-                Config=self.transfer,
-            )
-        return Path(path).stat().st_size
+            if size < self.transfer.multipart_threshold:
+                # One PUT: upload_file would build a transfer manager and its threads per call,
+                # which costs more than the transfer itself for a 200 KB segment.
+                with open(path, "rb") as body:
+                    self.client.put_object(
+                        Bucket=self.bucket, Key=check_key(key), Body=body, **self._extra(key, live)
+                    )
+            else:
+                self.client.upload_file(
+                    str(path),
+                    self.bucket,
+                    check_key(key),
+                    ExtraArgs=self._extra(key, live),
+                    Config=self.transfer,
+                )
+        return size
 
     def put_bytes(self, key: str, data: bytes, *, live: bool = False) -> int:
         with _s3_errors(key):
-            self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data, **self._extra(key, live))
+            self.client.put_object(
+                Bucket=self.bucket, Key=check_key(key), Body=data, **self._extra(key, live)
+            )
         return len(data)
 
     def get_file(self, key: str, dest: Path) -> Path:
@@ -224,7 +203,9 @@ class S3Storage:
 
     def size(self, key: str) -> int:
         with _s3_errors(key):
-            return int(self.client.head_object(Bucket=self.bucket, Key=check_key(key))["ContentLength"])
+            return int(
+                self.client.head_object(Bucket=self.bucket, Key=check_key(key))["ContentLength"]
+            )
 
     def delete(self, key: str) -> None:
         with _s3_errors(key):
@@ -235,7 +216,9 @@ class S3Storage:
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start : start + 1000]]
             with _s3_errors(prefix):
-                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+                self.client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+                )
         return len(keys)
 
     def list_keys(self, prefix: str) -> list[str]:
@@ -317,8 +300,49 @@ def s3_client(settings: Settings):  # type: ignore[no-untyped-def]
     )
 
 
+# S3 error codes that say "this will not work until someone changes something": permanent.
+REFUSED_CODES = frozenset(
+    {
+        "403",
+        "AccessDenied",
+        "AllAccessDisabled",
+        "AccountProblem",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "InvalidToken",
+        "ExpiredToken",
+        "NoSuchBucket",
+        "InvalidBucketName",
+        "NoSuchUpload",
+        "InvalidPart",
+        "InvalidPartOrder",
+        "EntityTooSmall",
+        "EntityTooLarge",
+        "InvalidArgument",
+        "InvalidRequest",
+        "MalformedXML",
+    }
+)
+# Codes that pass with time (throttling, timeouts); any 5xx counts too.
+TRANSIENT_CODES = frozenset(
+    {
+        "SlowDown",
+        "Throttling",
+        "ThrottlingException",
+        "RequestTimeout",
+        "RequestTimeTooSkewed",
+        "InternalError",
+        "ServiceUnavailable",
+        "503",
+        "500",
+    }
+)
+MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
 class _s3_errors:
-    """Turn botocore's errors into ours: missing objects are permanent, the rest may pass."""
+    """Turn botocore's errors into ours. The class says transient or permanent: a missing object
+    or a refusal (AccessDenied, NoSuchBucket...) is permanent; throttling, 5xx, network may pass."""
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -328,16 +352,48 @@ class _s3_errors:
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> bool:
         if isinstance(exc, ClientError):
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in {"404", "NoSuchKey", "NotFound"}:
-                raise ObjectMissing(f"object {self.key} is missing") from None
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-            if status >= 500 or code in {"SlowDown", "Throttling", "RequestTimeout"}:
-                raise StorageUnavailable(f"storage failed on {self.key}: {code}") from None
-            raise StorageUnavailable(f"storage refused {self.key}: {code}") from None
+            raise s3_error(exc, self.key) from exc
         if isinstance(exc, BotoCoreError):
-            raise StorageUnavailable(f"storage unreachable for {self.key}: {type(exc).__name__}") from None
+            raise StorageUnavailable(
+                f"storage unreachable for {self.key}: {type(exc).__name__}"
+            ) from exc
         return False
+
+
+def s3_error(exc: ClientError, key: str) -> ObjectMissing | StorageRefused | StorageUnavailable:
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    if code in MISSING_CODES:
+        return ObjectMissing(f"object {key} is missing")
+    if code in TRANSIENT_CODES or status >= 500 or status == 429:
+        return StorageUnavailable(f"storage failed on {key}: {code or status}")
+    if code in REFUSED_CODES or 400 <= status < 500:
+        return StorageRefused(f"storage refused {key}: {code or status}")
+    return StorageUnavailable(f"storage failed on {key}: {code or status}")
+
+
+def put_many(
+    storage: Storage,
+    files: Sequence[tuple[str, Path]],
+    *,
+    concurrency: int = 16,
+    live: bool = False,
+) -> int:
+    """Upload many files at once (a generation's segments); returns the bytes sent.
+
+    Threads, because each upload waits on the network, not the CPU. The first failure cancels
+    what has not started and is raised; what did upload stays (every key is idempotent).
+    """
+    if not files:
+        return 0
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(files)))) as pool:
+        futures = [pool.submit(storage.put_file, key, path, live=live) for key, path in files]
+        try:
+            return sum(future.result() for future in futures)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def storage_from_settings(settings: Settings) -> Storage:
@@ -390,15 +446,18 @@ class S3ObjectWriter:
         self.parts: list[dict[str, object]] = []
         with _s3_errors(key):
             self.upload_id = storage.client.create_multipart_upload(
-                Bucket=storage.bucket, Key=self.key, ContentType=content_type_for(key)
+                Bucket=storage.bucket, Key=self.key, **storage._extra(key, False)
             )["UploadId"]
 
     def _flush(self) -> None:
         number = len(self.parts) + 1
         with _s3_errors(self.key):
             etag = self.storage.client.upload_part(
-                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id,
-                PartNumber=number, Body=bytes(self.buffer),
+                Bucket=self.storage.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
+                PartNumber=number,
+                Body=bytes(self.buffer),
             )["ETag"]
         self.parts.append({"PartNumber": number, "ETag": etag})
         self.buffer.clear()
@@ -413,7 +472,9 @@ class S3ObjectWriter:
             self._flush()
         with _s3_errors(self.key):
             self.storage.client.complete_multipart_upload(
-                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id,
+                Bucket=self.storage.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
                 MultipartUpload={"Parts": self.parts},
             )
 

@@ -11,6 +11,7 @@ from pipelines.steps import STEPS
 from settings import get_settings
 from workers.broker import setup_broker
 from workers.execute import run_step
+from workers.generations import cleanup_generation  # noqa: F401  (declares the io actor)
 from workers.jobs import current_claim
 from workers.orchestrator import advance_content
 from workers.tracking import JobTracking, is_transient
@@ -77,3 +78,6 @@ broker.add_middleware(JobTracking(set(STEP_ACTORS)), before=Retries)
 def advance(content_id: str) -> None:
     """Enqueue the ready steps of a content (sent by the API when a source is whole)."""
     advance_content(content_id)
+
+
+import workers.live  # noqa: E402,F401  (declares start_egress and ingest_recording on io)

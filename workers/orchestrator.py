@@ -94,7 +94,9 @@ def advance_content(content_id: str) -> list[str]:
         content = _lock_content(session, content_id)
         if content is None or content.status not in ("processing", "ready", "failed"):
             return []
+        was_live = content.live_generation
         changed = settle_content(session, content)
+        switched = was_live is not None and content.live_generation != was_live
         new_jobs = plan_new_jobs(session, content) if content.status != "failed" else []
         session.flush()
         sent = [(job.id, job.step, job.queue) for job in new_jobs]
@@ -102,6 +104,10 @@ def advance_content(content_id: str) -> list[str]:
         announce(content_id, {"type": "content", "status": changed})
     for job_id, step, _queue in sent:
         send_job(job_id, step)
+    if switched:
+        from workers.generations import schedule_cleanup  # the actor module imports us
+
+        schedule_cleanup(content_id, content.live_generation)  # type: ignore[arg-type]
     return [step for _, step, _ in sent]
 
 

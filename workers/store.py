@@ -64,10 +64,22 @@ def _store_transcript(session: Session, content: Content, result: StepResult) ->
     row.segments = list(data.get("segments", []))
 
 
+def _queue_invalidation(session: Session, content: Content, result: StepResult) -> None:
+    # Queued, not sent: workers.invalidation coalesces a window's paths into one request.
+    from workers.invalidation import request_invalidation
+
+    paths = list(result.data.get("paths", []))
+    prefix = generation_prefix(content.id, content.generation)
+    paths += [f"/{prefix}/{key}" for key in result.data.get("invalidate", [])]
+    request_invalidation(paths, content.id)
+
+
 STORE_HOOKS: dict[str, Callable[[Session, Content, StepResult], None]] = {
     "probe": _store_probe,
     "encode_audio": _store_loudness,
     "transcribe": _store_transcript,
+    "invalidate_cdn": _queue_invalidation,
+    "captions": _queue_invalidation,
 }
 
 

@@ -8,7 +8,6 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import creators_only, ensure_can_change
@@ -26,14 +25,12 @@ from api.content.schemas import (
 )
 from api.content.scripture import ScriptureError, parse_references
 from api.content.service import apply_patch, content_out, load_content
-from api.content.source import receive_source, source_key
+from api.content.source import accept_source, receive_source, source_key
 from api.errors import Conflict, InvalidInput
 from api.invalidation import feed_paths, invalidate
-from api.messages import send_advance
 from models import Content, Series, utcnow
 from pipelines.storage import Storage
 from settings import Settings
-from workers.orchestrator import start_generation
 
 
 def _scripture(texts: list[str]) -> list[dict[str, Any]]:
@@ -92,16 +89,7 @@ class ContentController(Controller):
         await db.rollback()  # hold no transaction open while bytes stream in
         key = source_key(content_id, request.headers.get("x-filename", ""))
         size, sha256 = await receive_source(request, storage, key, settings.upload_max_bytes, settings.upload_part_size)
-        content = (await db.scalars(select(Content).where(Content.id == content_id).with_for_update())).one()
-        old_key = content.source_key
-        content.source_key, content.source_bytes, content.source_sha256 = key, size, sha256
-        content.media_type = None
-        start_generation(db, content)  # type: ignore[arg-type]
-        content.updated_at = utcnow()
-        await db.commit()
-        await send_advance(content_id)
-        if old_key and old_key != key:
-            storage.delete(old_key)
+        content = await accept_source(db, storage, content_id, key, size, sha256)
         return SourceOut(id=content.id, status=content.status, bytes=size, sha256=sha256, generation=content.generation)
 
     @get("/{content_id:str}/playback", summary="CDN URLs for the player")

@@ -9,9 +9,14 @@ from typing import Any
 import anyio
 from litestar import Request
 from litestar.exceptions import ClientException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import UploadIncomplete, UploadTooLarge
+from api.messages import send_advance
+from models import Content, utcnow
 from pipelines.storage import Storage, open_writer
+from workers.orchestrator import start_generation
 
 # Disk and S3 writes are blocking: hand them to a thread a few MiB at a time, not per chunk.
 FLUSH_BYTES = 4 * 1024 * 1024
@@ -61,3 +66,23 @@ async def receive_source(
             raise UploadIncomplete("the upload was cut short; send the file again") from None
         raise
     return received, digest.hexdigest()
+
+
+async def accept_source(
+    db: AsyncSession, storage: Storage, content_id: str, key: str, size: int, sha256: str | None
+) -> Content:
+    """The source is whole under `key`: record it, start a new generation, ask the orchestrator
+    to plan it, and drop the previous source. Shared by PUT /source and multipart completion."""
+    content = (
+        await db.scalars(select(Content).where(Content.id == content_id).with_for_update())
+    ).one()
+    old_key = content.source_key
+    content.source_key, content.source_bytes, content.source_sha256 = key, size, sha256
+    content.media_type = None
+    start_generation(db, content)  # type: ignore[arg-type]
+    content.updated_at = utcnow()
+    await db.commit()
+    await send_advance(content_id)
+    if old_key and old_key != key:
+        await anyio.to_thread.run_sync(storage.delete, old_key)
+    return content

@@ -1,0 +1,75 @@
+"""Retiring old generations: once a new generation is live, the older ones' objects and Asset rows
+go, after a grace period so a listener who pressed play before the switch can finish."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+from sqlalchemy import delete, select
+
+from models import Asset, Content
+from pipelines.cdn import stable_paths
+from pipelines.storage import storage_from_settings
+from settings import get_settings
+from workers.broker import setup_broker
+from workers.db import session_scope
+from workers.invalidation import request_invalidation
+from workers.store import generation_prefix
+
+__all__ = ["cleanup_generations", "schedule_cleanup"]
+
+log = logging.getLogger(__name__)
+setup_broker()
+
+
+def _generation_of(key: str) -> int | None:
+    # media/{id}/g{n}/...
+    parts = key.split("/")
+    if len(parts) > 2 and parts[2].startswith("g") and parts[2][1:].isdigit():
+        return int(parts[2][1:])
+    return None
+
+
+def cleanup_generations(content_id: str, live: int) -> int:
+    """Delete every generation of the content older than `live` (the one serving now), if `live`
+    is still the live one; returns the number of objects deleted. Idempotent."""
+    settings = get_settings()
+    with session_scope() as session:
+        content = session.get(Content, content_id)
+        if content is None or content.live_generation != live:
+            return 0  # deleted, or switched again: the newer switch cleans up
+        old_keys = session.scalars(
+            select(Asset.key).where(Asset.content_id == content_id, Asset.generation < live)
+        ).all()
+    storage = storage_from_settings(settings)
+    keys = storage.list_keys(f"media/{content_id}/")
+    old = sorted({g for k in keys if (g := _generation_of(k)) is not None and g < live})
+    deleted = 0
+    for generation in old:
+        deleted += storage.delete_prefix(generation_prefix(content_id, generation) + "/")
+    with session_scope() as session:
+        session.execute(
+            delete(Asset).where(Asset.content_id == content_id, Asset.generation < live)
+        )
+    # CDN copies of the old stable URLs (playlists, captions, posters) go too.
+    paths = []
+    for key in old_keys:
+        generation = _generation_of(key)
+        if generation is not None:
+            prefix = generation_prefix(content_id, generation) + "/"
+            paths += stable_paths(content_id, generation, [key.removeprefix(prefix)])
+    request_invalidation(paths, content_id)
+    log.info("content %s: generations %s retired (%d objects)", content_id, old, deleted)
+    return deleted
+
+
+@dramatiq.actor(queue_name="io", max_retries=5, min_backoff=5_000)
+def cleanup_generation(content_id: str, live: int) -> None:
+    cleanup_generations(content_id, live)
+
+
+def schedule_cleanup(content_id: str, live: int) -> None:
+    """Called when `live` became the content's live generation."""
+    grace_ms = int(get_settings().old_generation_grace_s * 1000)
+    cleanup_generation.send_with_options(args=(content_id, live), delay=grace_ms or None)
