@@ -1,6 +1,8 @@
 """Benchmark the media steps against hand-written bare ffmpeg commands making the same outputs.
 
-Run: `python bench/pipelines_bench.py [--workdir DIR] [--audio-minutes 60] [--video-minutes 5]`.
+Run: `make bench` (all benchmarks), `python -m bench pipelines`, or
+`python bench/pipelines_bench.py [--workdir DIR] [--audio-minutes 60] [--video-minutes 5]`.
+Sources are generated once into the work folder (default var/bench, or $CNT_BENCH_DIR).
 Prints, side by side: wall and CPU seconds of our steps vs bare ffmpeg, the ladder's CPU vs one
 ffmpeg per rung, the audio step's wall vs CPU/cores, and time-to-first-playable. Not a test:
 figures depend on the machine.
@@ -23,7 +25,7 @@ from pipelines.context import StepContext  # noqa: E402
 from pipelines.ladder import build_ladder, output_frame_rate  # noqa: E402
 from pipelines.probe import probe_media, probe_step  # noqa: E402
 from pipelines.storage import LocalStorage  # noqa: E402
-from pipelines.video import X264_PRESET, encode_video_step  # noqa: E402
+from pipelines.video import encode_video_step  # noqa: E402
 from settings import load_settings  # noqa: E402
 
 FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
@@ -178,14 +180,16 @@ def bare_audio(src: Path, out: Path, loud: dict) -> list[list[str]]:
     ]
 
 
-def bare_video(src: Path, out: Path, rungs, fps: float, per_rung: bool) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def bare_video(
+    src: Path, out: Path, rungs, fps: float, per_rung: bool, preset: str
+) -> list[list[str]]:  # type: ignore[no-untyped-def]
     gop = str(round(fps * 6))
     hls = ["-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"]
     enc = [
         "-c:v",
         "libx264",
         "-preset",
-        X264_PRESET,
+        preset,
         "-g",
         gop,
         "-keyint_min",
@@ -252,12 +256,15 @@ def bare_video(src: Path, out: Path, rungs, fps: float, per_rung: bool) -> list[
     return [[*cmd, *audio]]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench` calls this with no arguments; the defaults are the issue's sizes."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--workdir", type=Path, default=Path("var/bench"))
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(os.environ.get("CNT_BENCH_DIR", "var/bench"))
+    )
     parser.add_argument("--audio-minutes", type=int, default=60)
     parser.add_argument("--video-minutes", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv or [])
     root = args.workdir.resolve()
     root.mkdir(parents=True, exist_ok=True)
     settings = load_settings(None, data_dir=str(root / "var"))
@@ -277,13 +284,20 @@ def main() -> None:
     assert pv.video is not None
     rungs = build_ladder(pv.video, settings.ladder_heights)
     fps = output_frame_rate(pv.video)
-    one_wall, one_cpu = timed(bare_video(video, root / "bare-video", rungs, fps, per_rung=False))
+    one_wall, one_cpu = timed(
+        bare_video(
+            video, root / "bare-video", rungs, fps, per_rung=False, preset=settings.x264_preset
+        )
+    )
     per_wall, per_cpu = timed(
-        bare_video(video, root / "per-rung", rungs, fps, per_rung=True), parallel=True
+        bare_video(
+            video, root / "per-rung", rungs, fps, per_rung=True, preset=settings.x264_preset
+        ),
+        parallel=True,
     )
     rows.append(("video ladder (one process)", vwall, vres.cpu_seconds, one_wall, one_cpu))
 
-    print(f"\ncores={cores} x264 preset={X264_PRESET} rungs={[r['name'] for r in probe]}")
+    print(f"\ncores={cores} x264 preset={settings.x264_preset} rungs={[r['name'] for r in probe]}")
     print(
         f"{'':42} {'ours wall':>10} {'ours CPU':>10} {'bare wall':>10} {'bare CPU':>10}"
         f" {'wall ratio':>10}"
@@ -310,4 +324,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

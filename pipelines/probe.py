@@ -253,7 +253,7 @@ def check_limits(probe: Probe, settings: Settings) -> None:
 
 def _check_decodes_to_the_end(
     path: Path, probe: Probe, settings: Settings, work_dir: Path, cancel: Cancel | None
-) -> None:
+) -> float:
     """Decode the last seconds: a truncated file probes fine from its header but ends early."""
     stream = probe.video or probe.audio
     assert stream is not None
@@ -266,12 +266,20 @@ def _check_decodes_to_the_end(
         raise MediaRejected("the file is damaged: its media cannot be decoded") from exc
     if stats.media_seconds <= 0 and probe.duration > 0.5:
         raise MediaRejected("the file is truncated: it ends before its stated duration")
+    return stats.cpu_seconds
 
 
 def probe_media(
     path: Path, settings: Settings, *, work_dir: Path | None = None, cancel: Cancel | None = None
 ) -> Probe:
     """Probe `path` (an untrusted upload) and return its Probe, or raise MediaRejected."""
+    return _probe(path, settings, work_dir, cancel)[0]
+
+
+def _probe(
+    path: Path, settings: Settings, work_dir: Path | None, cancel: Cancel | None
+) -> tuple[Probe, float]:
+    """The Probe and the CPU seconds its ffprobe and decode check took."""
     size = path.stat().st_size if path.is_file() else 0
     if size == 0:
         raise MediaRejected("the file is empty")
@@ -290,8 +298,8 @@ def probe_media(
             raise MediaRejected(_unreadable_reason(exc.log_tail)) from exc
         probe = parse_probe(json.loads(stats.stdout or b"{}"), size)
         check_limits(probe, settings)
-        _check_decodes_to_the_end(path, probe, settings, folder, cancel)
-    return probe
+        cpu = _check_decodes_to_the_end(path, probe, settings, folder, cancel)
+    return probe, stats.cpu_seconds + cpu
 
 
 def _unreadable_reason(log: str) -> str:
@@ -313,14 +321,15 @@ def _work_root(settings: Settings, work_dir: Path | None) -> Path:
 
 def probe_step(ctx: StepContext) -> StepResult:
     """The plan's first step: probe the source; the result decides the rest of the plan."""
-    probe = probe_media(ctx.source, ctx.settings, work_dir=ctx.work_dir, cancel=ctx.cancel)
+    probe, cpu = _probe(ctx.source, ctx.settings, ctx.work_dir, ctx.cancel)
     return StepResult(
         data={
             "probe": msgspec.to_builtins(probe),
             "media_type": probe.media_type,
             "duration": probe.duration,
         },
-        media_seconds=0.0,
+        media_seconds=probe.duration,
+        cpu_seconds=round(cpu, 3),
     )
 
 

@@ -9,7 +9,6 @@ the audio-only variant. Playlists grow as EVENT and are published while the enco
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -24,13 +23,13 @@ from pipelines.probe import Probe, VideoInfo, input_args, probe_of
 from pipelines.progressive import ProgressivePublisher
 from pipelines.runner import FFMPEG, run_ffmpeg
 from pipelines.storage import content_type_for
+from settings import Settings
 
 __all__ = ["encode_video_step", "video_filter_graph", "normalise_video_filter", "picture_filter"]
 
 AUDIO_NAME = "audio"
 AUDIO_BITRATE = 128_000
 MASTER_KEY = "hls/master.m3u8"
-X264_PRESET = os.environ.get("CNT_X264_PRESET", "veryfast")
 # HDR (PQ or HLG) to SDR BT.709 through linear light; hable keeps highlights from clipping.
 TONEMAP = (
     "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
@@ -66,15 +65,15 @@ def video_filter_graph(probe: Probe, rungs: list[Rung]) -> str:
     return ";".join(graph)
 
 
-def _rung_args(rung: Rung, gop: int, folder: Path, segment_s: int, label: str) -> list[str]:
+def _rung_args(rung: Rung, gop: int, folder: Path, settings: Settings, label: str) -> list[str]:
     return [
         "-map", f"[{label}]",
-        "-c:v", "libx264", "-preset", X264_PRESET,
+        "-c:v", "libx264", "-preset", settings.x264_preset,
         "-profile:v", "high", "-level:v", f"{rung.level / 10:.1f}",
         "-b:v", str(rung.bitrate), "-maxrate", str(rung.maxrate), "-bufsize", str(rung.bufsize),
         "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-flags", "+cgop",
         "-pix_fmt", "yuv420p",
-        *hls_output_args(folder, segment_s),
+        *hls_output_args(folder, settings.hls_segment_s),
     ]  # fmt: skip
 
 
@@ -85,7 +84,7 @@ def encode_command(ctx: StepContext, probe: Probe, rungs: list[Rung], hls_dir: P
     cmd = [FFMPEG, "-v", "warning", *input_args(ctx.source, probe.demuxer)]
     cmd += ["-filter_complex", video_filter_graph(probe, rungs)]
     for i, rung in enumerate(rungs):
-        cmd += _rung_args(rung, gop, hls_dir / rung.name, segment_s, f"v{i}")
+        cmd += _rung_args(rung, gop, hls_dir / rung.name, ctx.settings, f"v{i}")
     if probe.audio is not None:
         cmd += ["-map", "[a]", "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2"]
         cmd += hls_output_args(hls_dir / AUDIO_NAME, segment_s)

@@ -94,6 +94,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     ffmpeg_timeout_s: float = 4 * 3600
     ffprobe_timeout_s: float = 30
     video_ladder: str = "1080,720,480,360"
+    # x264 speed/quality trade-off for the ladder; veryfast is the usual choice for VOD at scale.
+    x264_preset: str = "veryfast"
     hls_segment_s: int = 6
     loudness_target_lufs: float = -16.0
     loudness_true_peak_db: float = -1.5

@@ -1,0 +1,79 @@
+"""The process runner: time limits, cancellation, progress, CPU figures."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.errors import FFmpegFailed, StepCancelled, StepTimedOut
+from pipelines.runner import run_ffmpeg
+
+MARK = "cnt-runner-test"
+
+
+def slow_encode(out: Path, seconds: int = 600) -> list[str]:
+    """A long lavfi encode, tagged so its process can be found in /proc."""
+    return [
+        "ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc2=s=640x360:r=30:d={seconds}",
+        "-metadata", f"comment={MARK}", "-c:v", "libx264", "-preset", "ultrafast",
+        "-f", "null", "-",
+    ]  # fmt: skip
+
+
+def running_marked() -> list[int]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if MARK.encode() in cmdline:
+            found.append(int(pid))
+    return found
+
+
+def test_a_run_past_its_time_limit_is_killed(tmp_path):
+    with pytest.raises(StepTimedOut):
+        run_ffmpeg(slow_encode(tmp_path), timeout=0.5, cwd=tmp_path)
+    assert running_marked() == []
+
+
+def test_a_cancelled_run_is_killed_with_its_group(tmp_path):
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    with pytest.raises(StepCancelled):
+        run_ffmpeg(slow_encode(tmp_path), timeout=60, cwd=tmp_path, cancel=cancel)
+    assert running_marked() == []
+
+
+def test_progress_rises_to_one_and_cpu_is_counted(tmp_path):
+    seen: list[float] = []
+    stats = run_ffmpeg(
+        slow_encode(tmp_path, seconds=6), timeout=120, cwd=tmp_path, on_progress=seen.append,
+        duration=6.0,
+    )  # fmt: skip
+    assert seen and seen[-1] == 1.0
+    assert all(0 <= a <= b <= 1 for a, b in zip(seen, seen[1:], strict=False))
+    assert stats.cpu_seconds > 0 and stats.media_seconds == pytest.approx(6.0, abs=0.5)
+
+
+def test_a_failing_run_keeps_the_end_of_its_log(tmp_path):
+    with pytest.raises(FFmpegFailed) as failed:
+        run_ffmpeg(["ffmpeg", "-v", "error", "-i", str(tmp_path / "missing.mp4"), "-f", "null", "-"],
+                   timeout=30, cwd=tmp_path)  # fmt: skip
+    assert "missing.mp4" in failed.value.log_tail
+
+
+def test_progress_is_reported_a_few_times_a_second_at_most(tmp_path):
+    calls: list[float] = []
+    started = time.monotonic()
+    run_ffmpeg(slow_encode(tmp_path, seconds=10), timeout=120, cwd=tmp_path,
+               on_progress=lambda f: calls.append(time.monotonic()), duration=10.0)  # fmt: skip
+    wall = time.monotonic() - started
+    assert len(calls) <= wall * 4 + 2
