@@ -12,6 +12,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from redis.asyncio import Redis
 
+from api.admin import AdminJobsController, reprocess_content
 from api.auth.controller import AuthController, UsersController
 from api.auth.middleware import BearerAuthMiddleware
 from api.catalog.controller import CatalogController
@@ -21,13 +22,16 @@ from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.events import channels_plugin
 from api.health import healthz, readyz
+from api.metrics import MetricsController, prometheus
 from api.uploads import UploadsController
 from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
 from settings import Settings, get_settings
 
 API_HANDLERS: list = [
-    AuthController, UsersController, ContentController, CatalogController, UploadsController
+    AuthController, UsersController, ContentController, CatalogController, UploadsController,
+    AdminJobsController,
+    reprocess_content,
 ]
 
 
@@ -48,13 +52,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api_v1 = Router(path="/api/v1", route_handlers=API_HANDLERS)
     return Litestar(
-        route_handlers=[api_v1, healthz, readyz, cdn_object],
+        route_handlers=[api_v1, healthz, readyz, cdn_object, MetricsController],
         dependencies=DEPENDENCIES,
         lifespan=[resources],
         plugins=[channels_plugin(settings)],
         state=_initial_state(settings),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema"])],
+        middleware=[prometheus.middleware, DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema"])],
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=["ETag", "Last-Event-ID"]),
         openapi_config=OpenAPIConfig(
             title="CNT Media API",
