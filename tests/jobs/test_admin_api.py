@@ -134,3 +134,41 @@ def test_api_metrics_count_requests(client) -> None:  # type: ignore[no-untyped-
     client.get("/healthz")
     text = client.get("/metrics").text
     assert "cnt_api_requests_total" in text and 'path="/healthz"' in text
+
+
+def test_cli_lists_shows_and_retries_jobs(client, accounts) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from api.cli import _register, cli
+
+    _register()
+    admin = accounts.make("admin")
+    content_id = _content_with_jobs(admin["id"], {"probe": "succeeded", "encode_audio": "failed"})
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["jobs", "list", "--status", "failed"])
+    assert listed.exit_code == 0, listed.output
+    assert "encode_audio" in listed.output and "probe" not in listed.output
+    job_id = listed.output.splitlines()[1].split()[0]
+
+    shown = runner.invoke(cli, ["jobs", "show", job_id])
+    assert shown.exit_code == 0 and "invalid data" in shown.output and content_id in shown.output
+
+    retried = runner.invoke(cli, ["jobs", "retry", job_id])
+    assert retried.exit_code == 0, retried.output
+    detail = client.get(
+        f"/api/v1/admin/jobs?content_id={content_id}&step=encode_audio",
+        headers=accounts.auth(admin),
+    )
+    assert detail.json()["jobs"][0]["status"] == "queued"
+    assert (
+        client.get(f"/api/v1/content/{content_id}", headers=accounts.auth(admin)).json()["status"]
+        == "processing"
+    )
+
+    again = runner.invoke(cli, ["jobs", "retry", job_id])
+    assert again.exit_code == 1 and "queued" in again.output
+
+    queues = runner.invoke(cli, ["queues"])
+    assert (
+        queues.exit_code == 0 and "transcode" in queues.output and "DEAD LETTERS" in queues.output
+    )
