@@ -22,6 +22,7 @@ from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.events import channels_plugin
 from api.health import healthz, readyz
+from api.live.controller import LiveController
 from api.metrics import MetricsController, prometheus
 from api.uploads import UploadsController
 from models import async_session_factory, make_async_engine
@@ -32,6 +33,7 @@ API_HANDLERS: list = [
     AuthController, UsersController, ContentController, CatalogController, UploadsController,
     AdminJobsController,
     reprocess_content,
+    LiveController,
 ]
 
 
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[channels_plugin(settings)],
         state=_initial_state(settings),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[prometheus.middleware, DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema"])],
+        middleware=[prometheus.middleware, DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema", "^/api/v1/live/webhooks$"])],
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=["ETag", "Last-Event-ID"]),
         openapi_config=OpenAPIConfig(
             title="CNT Media API",

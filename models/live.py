@@ -29,7 +29,12 @@ class LiveSession(IdMixin, TimestampMixin, Base):
     egress_id: Mapped[str | None] = mapped_column(String(100), index=True)
     egress_status: Mapped[str | None] = mapped_column(String(32))
     egress_error: Mapped[str | None] = mapped_column(Text)
-    content_id: Mapped[str | None] = mapped_column(ForeignKey("content.id", ondelete="SET NULL"))
+    # The egress file's object key in our bucket, kept so an admin can retry its ingestion.
+    recording_key: Mapped[str | None] = mapped_column(String(500))
+    # Unique: one recording content per session, whatever the number of egress_ended retries.
+    content_id: Mapped[str | None] = mapped_column(
+        ForeignKey("content.id", ondelete="SET NULL"), unique=True
+    )
 
 
 class LiveEvent(Base):

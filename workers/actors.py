@@ -78,3 +78,6 @@ broker.add_middleware(JobTracking(set(STEP_ACTORS)), before=Retries)
 def advance(content_id: str) -> None:
     """Enqueue the ready steps of a content (sent by the API when a source is whole)."""
     advance_content(content_id)
+
+
+import workers.live  # noqa: E402,F401  (declares start_egress and ingest_recording on io)

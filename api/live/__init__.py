@@ -1,0 +1,1 @@
+"""Live services on LiveKit: sessions, access tokens, rooms, webhooks and their events."""
