@@ -13,6 +13,7 @@ from workers.broker import setup_broker
 from workers.execute import run_step
 from workers.generations import cleanup_generation  # noqa: F401  (declares the io actor)
 from workers.jobs import current_claim
+from workers.metrics import WorkerMetrics
 from workers.orchestrator import advance_content
 from workers.tracking import JobTracking, is_transient
 
@@ -72,6 +73,7 @@ STEP_ACTORS = {step: _declare(step) for step in STEPS}
 # Dramatiq runs `after_*` hooks in reverse order: placed before Retries, our hook runs after it
 # and so knows whether the message was failed for good or scheduled again.
 broker.add_middleware(JobTracking(set(STEP_ACTORS)), before=Retries)
+broker.add_middleware(WorkerMetrics(set(STEP_ACTORS)), before=Retries)
 
 
 @dramatiq.actor(queue_name="default", max_retries=5, min_backoff=1_000)

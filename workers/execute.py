@@ -18,6 +18,7 @@ from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import get_settings
 from workers import jobs
 from workers.db import session_scope
+from workers.metrics import record_step
 from workers.store import generation_prefix, store_result
 
 log = logging.getLogger(__name__)
@@ -194,3 +195,4 @@ def _store(
         )
         event = jobs.job_event(job)
     jobs.announce(content_id, event)
+    record_step(step, result.cpu_seconds, result.media_seconds)
