@@ -40,6 +40,9 @@ os.environ.update(
         "TRANSCRIPTION_PROVIDER": "none",
         "BROKER_HEARTBEAT_TIMEOUT_MS": "5000",
         "BROKER_MAINTENANCE_CHANCE": "1000000",
+        # Retries of transient failures after ~0.2 s, not 5 s: tests wait on real retries.
+        "JOB_MIN_BACKOFF_MS": "200",
+        "JOB_MAX_BACKOFF_MS": "1000",
     }
 )
 for name in ("STORAGE_BACKEND", "S3_ENDPOINT_URL", "CLOUDFRONT_DISTRIBUTION_ID", "CDN_BASE_URL"):
