@@ -18,6 +18,7 @@ from api.auth.middleware import BearerAuthMiddleware
 from api.catalog.controller import CatalogController
 from api.cdn import cdn_object
 from api.content.controller import ContentController
+from api.content.events import content_events
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.events import channels_plugin
@@ -31,6 +32,7 @@ from settings import Settings, get_settings
 
 API_HANDLERS: list = [
     AuthController, UsersController, ContentController, CatalogController, UploadsController,
+    content_events,
     AdminJobsController,
     reprocess_content,
     LiveController,
