@@ -18,7 +18,9 @@ def schedule(client: Any, headers: dict[str, str], **fields: Any) -> dict[str, A
 
 
 def go_live(client: Any, session: dict[str, Any]) -> None:
-    assert send_webhook(client, webhook_event("room_started", session["room_name"])).status_code == 200
+    assert (
+        send_webhook(client, webhook_event("room_started", session["room_name"])).status_code == 200
+    )
 
 
 def decode(token: str) -> api.Claims:
