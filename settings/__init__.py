@@ -134,13 +134,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     def is_s3(self) -> bool:
         return self.storage_backend == "s3"
 
+    # Absolute: ffmpeg runs inside its own work folder, where a relative path means nothing.
     @property
     def storage_path(self) -> Path:
-        return Path(self.storage_dir or Path(self.data_dir) / "storage")
+        return Path(self.storage_dir or Path(self.data_dir) / "storage").resolve()
 
     @property
     def work_path(self) -> Path:
-        return Path(self.work_dir or Path(self.data_dir) / "work")
+        return Path(self.work_dir or Path(self.data_dir) / "work").resolve()
 
     @property
     def async_database_url(self) -> str:

@@ -65,7 +65,7 @@ def test_embedded_defaults_put_everything_under_var(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     settings = load_settings(env_file=None)
     assert settings.async_database_url == f"sqlite+aiosqlite:///{tmp_path / 'var' / 'cnt.db'}"
-    assert settings.storage_path == Path("var/storage")
+    assert settings.storage_path == tmp_path / "var" / "storage"
     assert settings.cdn_url == "http://127.0.0.1:8000/cdn"
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
 

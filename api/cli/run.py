@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import httpx
@@ -88,6 +89,8 @@ def run(processes: str) -> None:
     honcho = [sys.executable, "-m", "honcho", "-f", str(procfile), "start", *processes.split(",")]
     # The Procfile names uvicorn and dramatiq: find them in this interpreter's environment.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # honcho hands every process its own PORT; the web process must listen where the URLs point.
+    env["WEB_PORT"] = str(urlsplit(base_url).port or 8000)
     process = subprocess.Popen(honcho, start_new_session=True, env=env)
     try:
         wait_ready(base_url, process)
