@@ -80,6 +80,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     # before it finishes the sermon (an hour) from the old segments.
     old_generation_grace_s: float = 3600.0
 
+    # Podcast feeds (the all-sermons feed; a series' own fields win in its feed)
+    podcast_title: str = "Sermons"
+    podcast_author: str = ""
+    podcast_image_url: str = ""
+    podcast_owner_email: str = ""
+
     # Uploads
     upload_max_bytes: int = 8 * 1024**3
     upload_part_size: int = 16 * 1024**2
