@@ -98,7 +98,7 @@ def collapse_paths(
         wild = sum(1 for p in current if is_wildcard(p))
         if len(current) <= max_paths and wild <= max_wildcards:
             return sorted(current)
-        if wild >= max_wildcards or len(current) <= 1:
+        if wild >= max_wildcards or wild == len(current):
             # Too many wildcards: lift each one a folder up, merging siblings.
             lifted = {_parent_wildcard(p) if is_wildcard(p) else p for p in current}
             if lifted == current:
