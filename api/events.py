@@ -8,9 +8,11 @@ raced pub/sub message is read back from the backlog by its number.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from contextlib import suppress
+from typing import Any, TypeVar
 
 import anyio
 from litestar.channels import ChannelsPlugin
@@ -20,6 +22,11 @@ from redis.asyncio import Redis
 from settings import Settings
 from workers.events import backlog_since, sequence_key
 
+T = TypeVar("T")
+
+# Proxies and load balancers close a response that stays silent for about a minute; an SSE
+# comment line this often keeps a quiet stream open (clients ignore comments).
+KEEPALIVE_S = 15.0
 # A subscriber that falls this far behind loses its oldest events; the backlog fills the gap.
 SUBSCRIBER_BACKLOG = 500
 
@@ -74,3 +81,31 @@ async def current_number(redis: Redis, channel: str) -> int:
     """The number of the last event published on `channel` (0 when none)."""
     raw = await redis.get(sequence_key(channel))
     return int(raw or 0)
+
+
+async def with_keepalive(
+    source: AsyncIterator[T], every_s: float = KEEPALIVE_S
+) -> AsyncIterator[T | None]:
+    """The items of `source`, and None whenever it has been quiet for `every_s` seconds."""
+    iterator = aiter(source)
+    pending = asyncio.ensure_future(anext(iterator))
+    try:
+        while True:
+            # asyncio.wait, not wait_for: a timeout must not cancel the read in progress.
+            done, _ = await asyncio.wait({pending}, timeout=every_s)
+            if not done:
+                yield None
+                continue
+            try:
+                item = pending.result()
+            except StopAsyncIteration:
+                return
+            yield item
+            pending = asyncio.ensure_future(anext(iterator))
+    finally:
+        pending.cancel()
+        with suppress(asyncio.CancelledError, StopAsyncIteration):
+            await pending
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()

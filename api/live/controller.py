@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.middleware import admins_only, creators_only, current_user, signed_in
 from api.auth.tokens import AuthUser
 from api.errors import ApiError, Conflict, InvalidInput, NotFound, ServiceUnavailable
-from api.events import current_number, numbered_events
+from api.events import current_number, numbered_events, with_keepalive
 from api.live.schemas import ParticipantOut, SessionIn, SessionOut, TokenOut
 from api.live.service import (
     ROOM_LIMITS,
@@ -247,8 +247,9 @@ class LiveController(Controller):
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
             yield _sse(snapshot)
-            async for event in numbered_events(channels, live_channel(session_id), snapshot["id"]):
-                yield _sse(event)
+            events = numbered_events(channels, live_channel(session_id), snapshot["id"])
+            async for event in with_keepalive(events):
+                yield _sse(event) if event is not None else KEEPALIVE
 
         return ServerSentEvent(stream(), headers={"Cache-Control": "no-cache"})
 
@@ -316,6 +317,9 @@ class LiveController(Controller):
             if applied.ingest_egress_id:
                 await _send("ingest_recording", session_id, applied.ingest_egress_id)
         return {"status": "applied" if applied.event else "ignored", "id": event.id}
+
+
+KEEPALIVE = ServerSentEventMessage(data=None, comment="keepalive")
 
 
 def _sse(event: dict[str, Any]) -> ServerSentEventMessage:

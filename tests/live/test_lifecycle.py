@@ -3,16 +3,19 @@ processes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
 from livekit import api
 from sqlalchemy import func, select
 
 from models import Content, Series
 from tests.conftest import wait_for_status
-from tests.live.conftest import api_process, send_webhook, wait_until, webhook_event
+from tests.fakes.deepgram_server import FakeDeepgram
+from tests.live.conftest import api_process, environment, send_webhook, wait_until, webhook_event
 from tests.live.streams import EventReader
 from tests.live.test_sessions_and_tokens import schedule
 
@@ -43,8 +46,21 @@ def contents() -> int:
         return int(db.scalar(select(func.count()).select_from(Content)) or 0)
 
 
-def test_a_recorded_service_becomes_a_ready_recording_with_events_in_order(
-    accounts, livekit, s3, worker, tone_m4a: Path
+@pytest.fixture()
+def deepgram(livekit: object) -> Iterator[FakeDeepgram]:
+    """Captions come from transcripts: a fake Deepgram answers the transcribe step."""
+    with FakeDeepgram("dg-live-test") as fake:
+        values = {
+            "TRANSCRIPTION_PROVIDER": "deepgram",
+            "DEEPGRAM_API_KEY": "dg-live-test",
+            "DEEPGRAM_BASE_URL": fake.url,
+        }
+        with environment(values):
+            yield fake
+
+
+def test_a_recorded_service_becomes_a_ready_captioned_recording_with_events_in_order(
+    accounts, livekit, s3, deepgram, worker, tone_m4a: Path
 ) -> None:
     host = accounts.make("creator")
     headers = accounts.auth(host)
@@ -91,6 +107,15 @@ def test_a_recorded_service_becomes_a_ready_recording_with_events_in_order(
         content_id = state["content_id"]
         assert content_id and state["egress_status"] == "complete"
         ready = wait_for_status(http, content_id, headers, {"ready", "failed"})
+        captioned = wait_until(
+            lambda: (
+                (c := http.get(f"/api/v1/content/{content_id}", headers=headers).json())
+                and {j["step"]: j["status"] for j in c["jobs"]}.get("captions")
+                in ("succeeded", "failed")
+                and c
+            ),
+            "the captions step",
+        )
 
         # LiveKit says it again under a new id, and the actor runs again: nothing new.
         again = webhook_event("egress_ended", room, egress_info=info)
@@ -107,6 +132,8 @@ def test_a_recorded_service_becomes_a_ready_recording_with_events_in_order(
     assert ready["recorded_date"] == date.today().isoformat()
     assert ready["media_type"] == "audio" and ready["duration"] > 3
     assert any(a["kind"] == "hls_master" for a in ready["assets"])
+    assert {j["step"]: j["status"] for j in captioned["jobs"]}["captions"] == "succeeded"
+    assert any(a["kind"] == "captions" for a in captioned["assets"]), captioned["assets"]
 
     for events in (sse, ws):
         assert [e["type"] for e in events] == STORY, events

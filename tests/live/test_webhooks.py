@@ -182,3 +182,30 @@ def test_a_failed_egress_is_visible_and_an_admin_restarts_it(
         lambda: (s := read(client, session, headers))["egress_id"] == second and s, "the new egress"
     )
     assert state["egress_status"] == "starting" and state["egress_error"] is None
+
+
+def test_egress_events_track_the_recording_and_a_late_update_does_not_undo_its_end(
+    client, accounts
+) -> None:
+    headers = accounts.auth(accounts.make("creator"))
+    session = schedule(client, headers, record=False)
+    room = session["room_name"]
+
+    def egress(name: str, status: int, **fields: Any) -> api.WebhookEvent:
+        info = api.EgressInfo(egress_id="EG_one", room_name=room, status=status, **fields)
+        event = webhook_event(name, "", egress_info=info)
+        event.ClearField("room")  # egress events name their room in egress_info only
+        return event
+
+    send_webhook(client, egress("egress_started", api.EgressStatus.EGRESS_STARTING))
+    assert read(client, session, headers)["egress_status"] == "starting"
+    send_webhook(client, egress("egress_updated", api.EgressStatus.EGRESS_ACTIVE))
+    assert read(client, session, headers)["egress_status"] == "active"
+    late = egress("egress_updated", api.EgressStatus.EGRESS_ACTIVE)
+    send_webhook(
+        client, egress("egress_ended", api.EgressStatus.EGRESS_ABORTED, error="stopped by admin")
+    )
+    send_webhook(client, late)
+    state = read(client, session, headers)
+    assert state["egress_id"] == "EG_one" and state["egress_status"] == "aborted"
+    assert state["egress_error"] == "stopped by admin" and state["content_id"] is None
