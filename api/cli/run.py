@@ -92,6 +92,8 @@ def run(processes: str) -> None:
     # honcho hands every process its own PORT; the web process must listen where the URLs point.
     env["WEB_PORT"] = str(urlsplit(base_url).port or 8000)
     process = subprocess.Popen(honcho, start_new_session=True, env=env)
+    # A SIGTERM (a supervisor, `timeout`) stops everything as Ctrl-C does, leaving no orphans.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         wait_ready(base_url, process)
         with tempfile.TemporaryDirectory() as folder:
@@ -105,6 +107,10 @@ def run(processes: str) -> None:
         pass
     finally:
         _stop(process)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
