@@ -39,7 +39,7 @@ def make_sermon(
             visibility=visibility,
             published_at=(published_at or utcnow() - timedelta(minutes=5)) if published else None,
             media_type="audio",
-            duration=1800.0,
+            duration=fields.pop("duration", 1800.0),
             generation=1,
             live_generation=1 if status == "ready" else None,
             recorded_date=fields.pop("recorded_date", date(2026, 11, 22)),

@@ -1,0 +1,1 @@
+"""Series: a sermon series' metadata, and the podcast feeds listeners subscribe to."""
