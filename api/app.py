@@ -25,6 +25,7 @@ from api.events import channels_plugin
 from api.health import healthz, readyz
 from api.live.controller import LiveController
 from api.metrics import MetricsController, prometheus
+from api.series.controller import SeriesController, all_sermons_feed
 from api.uploads import UploadsController
 from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
@@ -32,7 +33,7 @@ from settings import Settings, get_settings
 
 API_HANDLERS: list = [
     AuthController, UsersController, ContentController, CatalogController, UploadsController,
-    content_events,
+    content_events, SeriesController, all_sermons_feed,
     AdminJobsController,
     reprocess_content,
     LiveController,
