@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DRAMATIQ = str(Path(sys.executable).with_name("dramatiq"))
+# Worker processes' logs, kept for reading when a test fails.
+LOGS = open(Path(tempfile.gettempdir()) / "cnt-test-workers.log", "ab")  # noqa: SIM115
 
 
 def make_video(path: Path, seconds: float, size: str = "640x360") -> Path:
@@ -86,6 +89,8 @@ class WorkerProcess:
                 DRAMATIQ,
                 "workers.actors",
                 *modules,
+                "--path",
+                str(ROOT),
                 "--processes",
                 "1",
                 "--threads",
@@ -95,8 +100,8 @@ class WorkerProcess:
             ],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=LOGS,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 

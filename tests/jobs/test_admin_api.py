@@ -23,8 +23,8 @@ def _content_with_jobs(owner_id: str, statuses: dict[str, str], generation: int 
 
     with session_scope() as session:
         content = Content(
-            owner_id=owner_id, kind="sermon", title="Advent 1", status="failed",
-            visibility="private", generation=generation, source_key="sources/x/a.m4a", media_type="audio",
+            owner_id=owner_id, kind="sermon", title="Advent", status="failed", visibility="private",
+            generation=generation, source_key="sources/x/a.m4a", media_type="audio",
         )  # fmt: skip
         session.add(content)
         session.flush()

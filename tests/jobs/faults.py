@@ -1,0 +1,39 @@
+"""Steps that fail on purpose, swapped into the step registry by tests (never by the product)."""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+
+from pipelines.context import StepContext, StepResult
+from pipelines.errors import MediaRejected, StorageUnavailable
+
+CALLS: collections.Counter[str] = collections.Counter()
+
+
+def flaky_waveform(ctx: StepContext) -> StepResult:
+    """S3 throttles twice, then the real step runs."""
+    from pipelines.waveform import waveform_step
+
+    CALLS["flaky_waveform"] += 1
+    if CALLS["flaky_waveform"] <= 2:
+        raise StorageUnavailable("S3 answered 503 SlowDown")
+    CALLS["flaky_waveform_ran"] += 1
+    return waveform_step(ctx)
+
+
+def throttled_waveform(ctx: StepContext) -> StepResult:
+    CALLS["throttled_waveform"] += 1
+    raise StorageUnavailable("S3 answered 503 SlowDown")
+
+
+def corrupt_waveform(ctx: StepContext) -> StepResult:
+    CALLS["corrupt_waveform"] += 1
+    raise MediaRejected("the audio stream is corrupt: invalid data found when processing input")
+
+
+def kill_own_worker(ctx: StepContext) -> StepResult:
+    """What an out-of-memory kill looks like from the outside."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
