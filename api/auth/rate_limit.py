@@ -1,0 +1,35 @@
+"""Rate limits on signing in and signing up: password guessing and account spam are the abuse.
+
+Litestar's RateLimitMiddleware counts per client address in a Redis store (shared by every API
+process; a per-process memory store would multiply the limit by the number of workers), keyed
+under the run's namespace. Other routes pass through uncounted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.stores.redis import RedisStore
+
+from settings import Settings
+
+LIMITED_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/register"})
+STORE = "rate_limit"
+
+
+def _is_limited(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.rstrip("/") in LIMITED_PATHS
+
+
+def auth_rate_limit(settings: Settings) -> RateLimitConfig:
+    return RateLimitConfig(
+        rate_limit=("minute", settings.auth_rate_limit_per_minute),
+        check_throttle_handler=_is_limited,
+        store=STORE,
+    )
+
+
+def rate_limit_store(settings: Settings) -> RedisStore:
+    return RedisStore.with_client(settings.redis_url, namespace=f"{settings.broker_namespace}:rate_limit")
