@@ -59,6 +59,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     jwt_secret: str = ""  # required in production; generated once under data_dir otherwise
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 30 * 86_400
+    # Sign-in and sign-up attempts per client address per minute.
+    auth_rate_limit_per_minute: int = 10
 
     # Storage and CDN
     storage_backend: Literal["local", "s3"] = "local"
