@@ -40,6 +40,8 @@ os.environ.update(
         "TRANSCRIPTION_PROVIDER": "none",
         "BROKER_HEARTBEAT_TIMEOUT_MS": "5000",
         "BROKER_MAINTENANCE_CHANCE": "1000000",
+        # Every test signs accounts in; tests/api/test_rate_limit.py checks the limit itself.
+        "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
         # Retries of transient failures after ~0.2 s, not 5 s: tests wait on real retries.
         "JOB_MIN_BACKOFF_MS": "200",
         "JOB_MAX_BACKOFF_MS": "1000",
