@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from api.admin import AdminJobsController, reprocess_content
 from api.auth.controller import AuthController, UsersController
 from api.auth.middleware import BearerAuthMiddleware
+from api.auth.rate_limit import STORE, auth_rate_limit, rate_limit_store
 from api.catalog.controller import CatalogController
 from api.cdn import cdn_object
 from api.content.controller import ContentController
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[channels_plugin(settings)],
         state=_initial_state(settings),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[prometheus.middleware, DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema", "^/api/v1/live/webhooks$"])],
+        stores={STORE: rate_limit_store(settings)},
+        middleware=[prometheus.middleware, auth_rate_limit(settings).middleware, DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema", "^/api/v1/live/webhooks$"])],
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=["ETag", "Last-Event-ID"]),
         openapi_config=OpenAPIConfig(
             title="CNT Media API",
