@@ -8,6 +8,7 @@ EVENT playlists and published while they grow (see progressive.py).
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -141,6 +142,8 @@ def encode_audio_step(ctx: StepContext) -> StepResult:
     ctx.on_progress(PASS_ONE_SHARE)
     cover = extract_cover(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel)
     hls_dir = ctx.work_dir / "hls"
+    # A retried step must not publish the segments of the attempt before it.
+    shutil.rmtree(hls_dir, ignore_errors=True)
     log = ctx.work_dir / "encode-audio.log"
     names = [name for name, _, _ in AUDIO_RUNGS]
     publisher = ProgressivePublisher(

@@ -9,6 +9,7 @@ the audio-only variant. Playlists grow as EVENT and are published while the enco
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -141,6 +142,8 @@ def encode_video_step(ctx: StepContext) -> StepResult:
         raise MediaRejected("the file has no video to encode")
     rungs = build_ladder(probe.video, ctx.settings.ladder_heights)
     hls_dir = ctx.work_dir / "hls"
+    # A retried step must not publish the segments of the attempt before it.
+    shutil.rmtree(hls_dir, ignore_errors=True)
     cmd = encode_command(ctx, probe, rungs, hls_dir)
     names = [r.name for r in rungs] + ([AUDIO_NAME] if probe.audio is not None else [])
     publisher = ProgressivePublisher(

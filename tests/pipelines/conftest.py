@@ -118,6 +118,30 @@ def hevc_10bit_mp4(media: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def hdr_pq_mp4(media: Path) -> Path:
+    """10-bit HEVC tagged BT.2020 primaries and the PQ (SMPTE 2084) transfer, as HDR10 is."""
+    return make(
+        media / "hdr.mp4", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=24:d=2",
+        "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", "smpte2084",
+        "-colorspace", "bt2020nc", "-c:v", "libx265", "-preset", "ultrafast",
+        "-x265-params", "log-level=error", "-tag:v", "hvc1",
+    )  # fmt: skip
+
+
+def decodes_to_the_end(playlist: Path) -> float:
+    """Decode a whole HLS playlist, stopping on the first error; the media seconds decoded."""
+    out = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-protocol_whitelist", "file",
+         "-i", str(playlist), "-progress", "pipe:1", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    times = [
+        line.split("=", 1)[1] for line in out.stdout.splitlines() if line.startswith("out_time_us=")
+    ]
+    return int(times[-1]) / 1e6
+
+
+@pytest.fixture(scope="session")
 def vfr_mp4(media: Path) -> Path:
     """30 fps for 1.5 s, then 15 fps: frames at uneven intervals, as phones record."""
     return make(

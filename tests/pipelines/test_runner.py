@@ -65,8 +65,10 @@ def test_progress_rises_to_one_and_cpu_is_counted(tmp_path):
 
 def test_a_failing_run_keeps_the_end_of_its_log(tmp_path):
     with pytest.raises(FFmpegFailed) as failed:
-        run_ffmpeg(["ffmpeg", "-v", "error", "-i", str(tmp_path / "missing.mp4"), "-f", "null", "-"],
-                   timeout=30, cwd=tmp_path)  # fmt: skip
+        missing = str(tmp_path / "missing.mp4")
+        run_ffmpeg(
+            ["ffmpeg", "-v", "error", "-i", missing, "-f", "null", "-"], timeout=30, cwd=tmp_path
+        )
     assert "missing.mp4" in failed.value.log_tail
 
 

@@ -10,7 +10,7 @@ from pipelines.hls import playlist_segments
 from pipelines.probe import probe_step
 from pipelines.video import encode_video_step
 
-from .conftest import ffprobe
+from .conftest import decodes_to_the_end, ffprobe
 
 
 def encode(make_ctx, source: Path):
@@ -94,6 +94,8 @@ def test_master_lists_every_variant_with_its_attributes(make_ctx, vertical_mp4, 
         for attr in ("BANDWIDTH=", "AVERAGE-BANDWIDTH=", "RESOLUTION=", "CODECS=", "FRAME-RATE="):
             assert attr in line
     assert '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio"' in master
+    for variant in result.data["variants"]:
+        assert abs(decodes_to_the_end(out_root / "hls" / variant["uri"]) - 3.0) <= 1.0
     assert result.time_to_first_playable is not None
     assert result.cpu_seconds > 0
     info = ffprobe(out_root / "hls" / "master.m3u8", "-protocol_whitelist", "file")
@@ -111,3 +113,12 @@ def test_ladder_heights_come_from_settings(tmp_path, heights, vertical_mp4):
     assert probe.video is not None
     names = [r.name for r in build_ladder(probe.video, settings.ladder_heights)]
     assert names == (["360p", "240p"] if heights == "360,240" else ["360p"])
+
+
+def test_hdr_source_is_tone_mapped_to_sdr_bt709(make_ctx, hdr_pq_mp4, out_root):
+    ctx, _ = encode(make_ctx, hdr_pq_mp4)
+    assert ctx.previous["probe"].data["probe"]["video"]["hdr"] is True
+    stream, duration = variant_streams(out_root, "144p")
+    assert stream["pix_fmt"] == "yuv420p"
+    assert stream.get("color_transfer") in (None, "bt709", "unknown")
+    assert abs(duration - 2.0) <= 1.0
