@@ -451,16 +451,17 @@ class S3ObjectWriter:
 
     def _flush(self) -> None:
         number = len(self.parts) + 1
+        # The buffer itself is the body (botocore takes a bytearray): no copy of a 16 MiB part.
+        body, self.buffer = self.buffer, bytearray()
         with _s3_errors(self.key):
             etag = self.storage.client.upload_part(
                 Bucket=self.storage.bucket,
                 Key=self.key,
                 UploadId=self.upload_id,
                 PartNumber=number,
-                Body=bytes(self.buffer),
+                Body=body,
             )["ETag"]
         self.parts.append({"PartNumber": number, "ETag": etag})
-        self.buffer.clear()
 
     def write(self, chunk: bytes) -> None:
         self.buffer.extend(chunk)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import UploadIncomplete, UploadTooLarge
 from api.messages import send_advance
 from models import Content, utcnow
-from pipelines.storage import Storage, open_writer
+from pipelines.storage import ObjectWriter, Storage, open_writer
 from workers.orchestrator import start_generation
 
 # Disk and S3 writes are blocking: hand them to a thread a few MiB at a time, not per chunk.
@@ -29,6 +29,11 @@ def source_key(content_id: str, filename: str = "") -> str:
     return f"sources/{content_id}/{uuid.uuid4().hex}{suffix}"
 
 
+def _write_all(writer: ObjectWriter, chunks: list[bytes]) -> None:
+    for chunk in chunks:
+        writer.write(chunk)
+
+
 async def receive_source(
     request: Request[Any, Any, Any], storage: Storage, key: str, max_bytes: int, part_size: int
 ) -> tuple[int, str]:
@@ -39,17 +44,21 @@ async def receive_source(
     writer = await anyio.to_thread.run_sync(open_writer, storage, key, part_size)
     digest = hashlib.sha256()
     received = 0
-    pending = bytearray()
+    # The chunks as they came, not joined: joining makes a fresh multi-MiB buffer per flush, and
+    # glibc then grows each thread's heap instead of reusing memory (+60 MiB RSS over 1 GiB).
+    pending: list[bytes] = []
+    pending_bytes = 0
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if received > max_bytes:
                 raise UploadTooLarge(f"the file is over the limit of {max_bytes} bytes")
             digest.update(chunk)
-            pending.extend(chunk)
-            if len(pending) >= FLUSH_BYTES:
-                block, pending = bytes(pending), bytearray()
-                await anyio.to_thread.run_sync(writer.write, block)
+            pending.append(chunk)
+            pending_bytes += len(chunk)
+            if pending_bytes >= FLUSH_BYTES:
+                batch, pending, pending_bytes = pending, [], 0
+                await anyio.to_thread.run_sync(_write_all, writer, batch)
         if declared is not None and declared.isdigit() and received != int(declared):
             raise UploadIncomplete(
                 f"the upload was cut short: {received} of {declared} bytes arrived; send the file again"
@@ -57,7 +66,7 @@ async def receive_source(
         if received == 0:
             raise UploadIncomplete("the request body is empty: send the file's bytes as the body")
         if pending:
-            await anyio.to_thread.run_sync(writer.write, bytes(pending))
+            await anyio.to_thread.run_sync(_write_all, writer, pending)
         await anyio.to_thread.run_sync(writer.commit)
     except BaseException as exc:
         with anyio.CancelScope(shield=True):
