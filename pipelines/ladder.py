@@ -11,12 +11,13 @@ import msgspec
 
 from pipelines.probe import VideoInfo
 
-__all__ = ["Rung", "build_ladder", "output_frame_rate", "h264_level"]
+__all__ = ["Rung", "build_ladder", "output_frame_rate", "fps_expression", "h264_level"]
 
 # Bits per pixel per frame for H.264 "veryfast" at 30 fps: 0.08 gives the familiar
 # 5 Mb/s at 1080p, 2.2 Mb/s at 720p, 1 Mb/s at 480p, 0.55 Mb/s at 360p.
 BITS_PER_PIXEL = 0.08
 MAX_FRAME_RATE = 60.0
+STANDARD_RATES = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0)
 # (level_idc, max macroblocks per frame, max macroblocks per second), ITU-T H.264 Table A-1.
 LEVELS: tuple[tuple[int, int, int], ...] = (
     (30, 1620, 40500),
@@ -50,9 +51,24 @@ class Rung(msgspec.Struct, kw_only=True, frozen=True):
 
 
 def output_frame_rate(video: VideoInfo) -> float:
-    """A constant output rate: the source's average, capped, so VFR phone video plays smoothly."""
-    rate = video.frame_rate if video.frame_rate > 0 else 30.0
-    return round(min(rate, MAX_FRAME_RATE), 3)
+    """A constant output rate, so variable-rate phone video plays smoothly everywhere.
+
+    The source's average, snapped to a standard rate when within 5% (a phone's VFR 29.6 fps
+    is meant as 30), capped at 60.
+    """
+    rate = min(video.frame_rate if video.frame_rate > 0 else 30.0, MAX_FRAME_RATE)
+    nearest = min(STANDARD_RATES, key=lambda standard: abs(standard - rate))
+    if abs(nearest - rate) / nearest <= 0.05:
+        return nearest
+    return round(rate, 3)
+
+
+def fps_expression(rate: float) -> str:
+    """The rate as ffmpeg should read it: NTSC rates as exact fractions, not 29.97."""
+    for ntsc in (24, 30, 48, 60):
+        if abs(rate - ntsc * 1000 / 1001) < 0.01:
+            return f"{ntsc * 1000}/1001"
+    return f"{rate:g}"
 
 
 def _even(value: float) -> int:

@@ -19,7 +19,7 @@ from pipelines.audio import hls_output_args
 from pipelines.context import AssetOut, StepContext, StepResult
 from pipelines.errors import MediaRejected
 from pipelines.hls import AAC_LC, AUDIO_GROUP, Variant, build_master, measure_bandwidth
-from pipelines.ladder import Rung, build_ladder, output_frame_rate
+from pipelines.ladder import Rung, build_ladder, fps_expression, output_frame_rate
 from pipelines.probe import Probe, VideoInfo, input_args, probe_of
 from pipelines.progressive import ProgressivePublisher
 from pipelines.runner import FFMPEG, run_ffmpeg
@@ -49,7 +49,7 @@ def picture_filter(video: VideoInfo) -> str:
 
 def normalise_video_filter(video: VideoInfo, fps: float) -> str:
     """Constant frame rate (phones record variable), then the picture made playable."""
-    return f"fps={fps},{picture_filter(video)}"
+    return f"fps={fps_expression(fps)},{picture_filter(video)}"
 
 
 def video_filter_graph(probe: Probe, rungs: list[Rung]) -> str:

@@ -122,3 +122,20 @@ def test_hdr_source_is_tone_mapped_to_sdr_bt709(make_ctx, hdr_pq_mp4, out_root):
     assert stream["pix_fmt"] == "yuv420p"
     assert stream.get("color_transfer") in (None, "bt709", "unknown")
     assert abs(duration - 2.0) <= 1.0
+
+
+def test_frame_rates_snap_to_standard_ones():
+    from pipelines.ladder import fps_expression, output_frame_rate
+    from pipelines.probe import VideoInfo
+
+    def video(rate: float) -> VideoInfo:
+        return VideoInfo(
+            index=0, codec="h264", width=1920, height=1080, display_width=1920,
+            display_height=1080, rotation=0, frame_rate=rate, variable_frame_rate=True,
+            pix_fmt="yuv420p", bit_depth=8, hdr=False,
+        )  # fmt: skip
+
+    assert output_frame_rate(video(29.6)) == 30.0
+    assert fps_expression(output_frame_rate(video(29.97))) == "30000/1001"
+    assert output_frame_rate(video(120.0)) == 60.0
+    assert output_frame_rate(video(12.0)) == 12.0
