@@ -195,5 +195,5 @@ def invalidate_cdn_step(ctx: StepContext) -> StepResult:
     if not ctx.settings.cloudfront_distribution_id:
         return StepResult(data={"paths": []})
     return StepResult(
-        data={"paths": stable_paths(ctx.content_id, ctx.generation, ctx.outputs.list_keys())}
+        data={"paths": stable_paths(ctx.content_id, ctx.generation, ctx.outputs.list_keys(""))}
     )

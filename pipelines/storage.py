@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import BinaryIO, Literal, Protocol, runtime_checkable
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -350,7 +350,7 @@ class _s3_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> Literal[False]:
         if isinstance(exc, ClientError):
             raise s3_error(exc, self.key) from exc
         if isinstance(exc, BotoCoreError):
