@@ -8,6 +8,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.exceptions import ValidationException as LitestarValidation
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,12 @@ class ServiceUnavailable(ApiError):
     code = "unavailable"
 
 
+def _documented(body: dict[str, Any], status_code: int) -> dict[str, Any]:
+    """Litestar's OpenAPI documents every operation's 400 as {status_code, detail, extra}: a 400
+    carries `status_code` too, so clients generated from /schema read it (schemathesis checks)."""
+    return {**body, "status_code": status_code} if status_code == 400 else body
+
+
 def _body(code: str, detail: str, extra: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "detail": detail}
     if extra:
@@ -89,7 +96,11 @@ def _body(code: str, detail: str, extra: Any = None) -> dict[str, Any]:
 
 
 def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[dict[str, Any]]:
-    return Response(_body(exc.code, exc.detail, exc.extra), status_code=exc.status_code, media_type=MediaType.JSON)
+    return Response(
+        _documented(_body(exc.code, exc.detail, exc.extra), exc.status_code),
+        status_code=exc.status_code,
+        media_type=MediaType.JSON,
+    )
 
 
 _HTTP_CODES = {
@@ -117,7 +128,10 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     else:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
     return Response(
-        _body(code, str(exc.detail), exc.extra if isinstance(exc.extra, list | dict) else None),
+        _documented(
+            _body(code, str(exc.detail), exc.extra if isinstance(exc.extra, list | dict) else None),
+            exc.status_code,
+        ),
         status_code=exc.status_code,
         media_type=MediaType.JSON,
         headers=exc.headers,
@@ -134,7 +148,21 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+# SQLSTATEs PostgreSQL gives text it cannot store: NUL in text (22021), "\u0000" in JSONB (22P05).
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    """Text PostgreSQL refuses is the caller's mistake (a 422), found by schemathesis; any other
+    database error is ours."""
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
+    if sqlstate in _UNSTORABLE_TEXT:
+        return api_error_handler(request, InvalidInput("text may not contain NUL (\\u0000) characters"))
+    return internal_error_handler(request, exc)
+
+
 EXCEPTION_HANDLERS = {
+    DBAPIError: database_error_handler,
     ApiError: api_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,
