@@ -15,3 +15,6 @@ class MetricsController(PrometheusController):
     path = "/metrics"
     # Scrapers ask often; the exposition text is cheap but never worth gzip negotiation.
     openmetrics_format = False
+    # Prometheus' text format, not part of the JSON API: kept out of /schema (schemathesis found
+    # it documented as application/json).
+    include_in_schema = False
