@@ -96,3 +96,10 @@ def test_patch_refuses_unknown_fields_and_bad_scripture(client, accounts) -> Non
     assert client.patch(f"/api/v1/content/{made['id']}", json={"status": "ready"}, headers=headers).status_code == 400
     bad = client.patch(f"/api/v1/content/{made['id']}", json={"scripture": ["Nonsense 1:1"]}, headers=headers)
     assert bad.status_code == 422 and "Nonsense 1:1" in bad.json()["detail"]
+
+
+def test_text_postgresql_cannot_store_is_a_422_not_a_crash(client, accounts) -> None:  # type: ignore[no-untyped-def]
+    creator = accounts.make("creator")
+    response = client.post("/api/v1/content", json={"title": "Nul\u0000byte"}, headers=accounts.auth(creator))
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
