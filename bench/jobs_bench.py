@@ -1,0 +1,254 @@
+"""Benchmark the cost of job tracking on the real Redis broker and PostgreSQL.
+
+Run: `make bench` (all benchmarks), `python -m bench jobs`, or `python bench/jobs_bench.py`.
+Needs PostgreSQL (TEST_PG_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/test; a
+throwaway database is made and dropped) and Redis (REDIS_URL, a throwaway key namespace).
+
+Prints:
+- messages per second of a no-op step with all of our tracking (claim, lease heartbeat, outputs
+  and success in one transaction, events, plan advance) vs a bare Dramatiq actor on a broker
+  with Dramatiq's default middleware only; same process, same threads, queue pre-filled;
+- enqueue-to-start latency (send to the step's first line, after its claim) with an idle
+  worker: p50 and p99, with our 50 ms idle poll (Procfile) and with Dramatiq's default 1 s.
+Not a test: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+THREADS = 8
+TRACKED_MESSAGES = 1000
+BARE_MESSAGES = 3000
+LATENCY_SAMPLES = 60
+
+STARTED: dict[str, float] = {}
+# Each bench content's plan: probe done, the no-op step waiting; after it, nothing to send.
+PLAN = (("probe", "media", "succeeded"), ("bench_noop", "bench", "queued"))
+
+
+def noop_step(ctx):  # type: ignore[no-untyped-def]
+    """The step under test does nothing: what is measured is the machinery around it."""
+    from pipelines.context import StepResult
+    from workers.jobs import current_claim
+
+    claim = current_claim()
+    if claim is not None:
+        STARTED[claim.job_id] = time.time()
+    return StepResult()
+
+
+def _declare_tracked_step() -> object:
+    import dramatiq
+
+    import workers.actors as actors
+    from pipelines.steps import STEPS
+    from workers.execute import run_step
+    from workers.tracking import JobTracking
+
+    STEPS["bench_noop"] = "bench.jobs_bench:noop_step"
+
+    def bench_noop(job_id: str) -> None:
+        run_step("bench_noop", job_id)
+
+    actor = dramatiq.actor(bench_noop, actor_name="bench_noop", queue_name="bench", max_retries=0)
+    for middleware in actors.broker.middleware:
+        if isinstance(middleware, JobTracking):
+            middleware.step_names.add("bench_noop")
+    return actor
+
+
+def _jobs(count: int) -> list[str]:
+    """`count` queued jobs, each of its own content (mid-processing, nothing else left to send):
+    steps of different sermons, as a busy Sunday afternoon has them."""
+    from sqlalchemy import insert
+
+    from models import Content, Job, User, new_id
+    from workers.db import session_scope
+
+    with session_scope() as session:
+        email = f"bench-{secrets.token_hex(4)}@church.test"
+        user = User(email=email, password_hash="x", role="creator")
+        session.add(user)
+        session.flush()
+        contents = [new_id() for _ in range(count)]
+        session.execute(
+            insert(Content),
+            [
+                {"id": c, "owner_id": user.id, "kind": "sermon", "title": "Bench",
+                 "status": "processing", "visibility": "private", "generation": 1}
+                for c in contents
+            ],
+        )  # fmt: skip
+        jobs = [
+            {"id": new_id(), "content_id": c, "step": step, "generation": 1, "queue": queue,
+             "status": status, "attempts": 0, "max_attempts": 3, "progress": 0.0}
+            for c in contents
+            for step, queue, status in PLAN
+        ]  # fmt: skip
+        session.execute(insert(Job), jobs)
+    return [j["id"] for j in jobs if j["step"] == "bench_noop"]
+
+
+def _throughput_tracked() -> float:
+    import dramatiq
+
+    from workers.orchestrator import send_job
+
+    broker = dramatiq.get_broker()
+    ids = _jobs(TRACKED_MESSAGES)
+    for job_id in ids:
+        send_job(job_id, "bench_noop")
+    worker = dramatiq.Worker(broker, queues={"bench"}, worker_threads=THREADS, worker_timeout=50)
+    started = time.perf_counter()
+    worker.start()
+    broker.join("bench", timeout=600_000)
+    elapsed = time.perf_counter() - started
+    worker.stop()
+    return TRACKED_MESSAGES / elapsed
+
+
+def _throughput_bare() -> float:
+    import dramatiq
+    from dramatiq.brokers.redis import RedisBroker
+
+    from settings import get_settings
+
+    settings = get_settings()
+    bare = RedisBroker(url=settings.redis_url, namespace=f"{settings.broker_namespace}-bare")
+
+    def bare_noop(job_id: str) -> None:
+        return None
+
+    actor = dramatiq.actor(bare_noop, broker=bare, queue_name="bench", max_retries=0)
+    for i in range(BARE_MESSAGES):
+        actor.send(str(i))
+    worker = dramatiq.Worker(bare, queues={"bench"}, worker_threads=THREADS, worker_timeout=50)
+    started = time.perf_counter()
+    worker.start()
+    bare.join("bench", timeout=600_000)
+    elapsed = time.perf_counter() - started
+    worker.stop()
+    bare.flush_all()
+    return BARE_MESSAGES / elapsed
+
+
+def _latency(worker_timeout_ms: int, samples: int) -> tuple[float, float]:
+    """Send one job at a time to an idle worker (a random pause first, so its poll backs off)."""
+    import dramatiq
+
+    from workers.orchestrator import send_job
+
+    broker = dramatiq.get_broker()
+    worker = dramatiq.Worker(
+        broker, queues={"bench"}, worker_threads=THREADS, worker_timeout=worker_timeout_ms
+    )
+    worker.start()
+    waits = []
+    try:
+        for job_id in _jobs(samples):
+            time.sleep(random.uniform(0.3, 1.5))
+            sent = time.time()
+            send_job(job_id, "bench_noop")
+            deadline = time.monotonic() + 10
+            while job_id not in STARTED and time.monotonic() < deadline:
+                time.sleep(0.001)
+            waits.append((STARTED[job_id] - sent) * 1000)
+    finally:
+        worker.stop()
+    waits.sort()
+    return statistics.median(waits), waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+
+
+def run() -> None:
+    """The measurement, in a process whose environment names the throwaway database."""
+    import logging
+
+    from models.migrate import upgrade
+    from settings import get_settings
+
+    logging.basicConfig(level=logging.WARNING)
+    upgrade(get_settings().sync_database_url)
+    sys.modules.setdefault("bench.jobs_bench", sys.modules[__name__])  # one STARTED dict
+    _declare_tracked_step()
+    threading.current_thread().name = "bench"
+    if os.environ.get("CNT_BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _throughput_tracked()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        return
+    bare = _throughput_bare()
+    tracked = _throughput_tracked()
+    print(f"no-op step, {THREADS} threads, one process, real Redis + PostgreSQL:")
+    print(f"  bare Dramatiq actor       {bare:8.0f} messages/s")
+    print(f"  with all job tracking     {tracked:8.0f} messages/s   ({tracked / bare:.2f}x bare)")
+    polls = (
+        (20, "dramatiq_worker_timeout=20"),
+        (50, "dramatiq_worker_timeout=50 (our Procfile)"),
+        (1000, "Dramatiq's default (1000)"),
+    )
+    for timeout_ms, label in polls:
+        p50, p99 = _latency(
+            timeout_ms, LATENCY_SAMPLES if timeout_ms <= 50 else LATENCY_SAMPLES // 2
+        )
+        print(f"  enqueue-to-start, idle worker, {label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print("  (goal: tracked >= 0.7x bare; enqueue-to-start p99 < 50 ms)")
+
+
+def main() -> None:
+    import psycopg
+
+    admin_url = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    run_id = secrets.token_hex(4)
+    database = f"cnt_bench_{run_id}"
+    env = {
+        **os.environ,
+        "ENV": "test",
+        "DATA_DIR": str(ROOT / "var" / "bench" / f"jobs-{run_id}"),
+        "DATABASE_URL": admin_url.replace("postgresql://", "postgresql+asyncpg://").rsplit("/", 1)[
+            0
+        ]
+        + f"/{database}",
+        "BROKER_NAMESPACE": f"cnt-bench-{run_id}",
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "CDN_SIGNING_SECRET": secrets.token_urlsafe(48),
+    }
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    try:
+        subprocess.run([sys.executable, __file__, "--run"], env=env, cwd=ROOT, check=True)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _clean_redis(env)
+
+
+def _clean_redis(env: dict[str, str]) -> None:
+    import redis
+
+    client = redis.Redis.from_url(env.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    for key in client.scan_iter(match=f"{env['BROKER_NAMESPACE']}*", count=1000):
+        client.delete(key)
+
+
+if __name__ == "__main__":
+    if "--run" in sys.argv:
+        run()
+    else:
+        main()
