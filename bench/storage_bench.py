@@ -157,6 +157,7 @@ def bench_streamed_upload(work: Path, gib: float) -> None:
             content_id = http.post("/api/v1/content", json={"title": "bench"}).json()["id"]
             _reset_peak(process.pid)
             baseline = _memory_mib(process.pid)
+            os.sync()  # both runs start with no dirty pages waiting to be written back
             started = time.monotonic()
             response = http.put(
                 f"/api/v1/content/{content_id}/source",
@@ -174,6 +175,7 @@ def bench_streamed_upload(work: Path, gib: float) -> None:
     source = work / "cp-source.bin"
     _write_file(source, total, block)
     target = work / "var" / "storage" / "cp-target.bin"
+    os.sync()
     started = time.monotonic()
     subprocess.run(["cp", str(source), str(target)], check=True)
     cp_s = time.monotonic() - started
@@ -214,23 +216,42 @@ def _video_outputs(root: Path, scale: float) -> list[tuple[str, Path]]:
     return files
 
 
-def bench_publish(work: Path, scale: float) -> None:
+def _start_moto(port: int) -> subprocess.Popen[bytes]:
+    """moto in its own process, as S3 is: the uploaders' threads do not share its GIL."""
+    import httpx
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("moto did not start")
+
+
+def bench_publish(work: Path, scale: float, rounds: int = 2) -> None:
     import boto3
     from boto3.s3.transfer import TransferConfig
     from botocore.config import Config
-    from moto.server import ThreadedMotoServer
     from s3transfer.manager import TransferManager
 
+    sys.path.insert(0, str(ROOT))
+    from pipelines.storage import S3Storage, put_many
+    from settings import load_settings
+
     port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = _start_moto(port)
+    ours: list[float] = []
+    theirs: list[float] = []
     try:
         endpoint = f"http://127.0.0.1:{port}"
-        os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
-        sys.path.insert(0, str(ROOT))
-        from pipelines.storage import S3Storage, put_many
-        from settings import load_settings
-
         settings = load_settings(
             env_file=None,
             storage_backend="s3",
@@ -244,36 +265,43 @@ def bench_publish(work: Path, scale: float) -> None:
         total = sum(path.stat().st_size for _, path in files)
         storage = S3Storage(settings)
         storage.client.create_bucket(Bucket="cnt-bench-ours")
-        started = time.monotonic()
-        put_many(storage.scoped("media/bench/g1"), files, concurrency=16)
-        ours_s = time.monotonic() - started
-
         client = boto3.client(
             "s3",
             endpoint_url=endpoint,
             region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
             config=Config(max_pool_connections=32, s3={"addressing_style": "path"}),
         )
         client.create_bucket(Bucket="cnt-bench-boto")
         config = TransferConfig(max_concurrency=16, use_threads=True)
-        started = time.monotonic()
-        with TransferManager(client, config) as manager:
-            futures = [
-                manager.upload(str(path), "cnt-bench-boto", f"media/bench/g1/{key}")
-                for key, path in files
-            ]
-            for future in futures:
-                future.result()
-        boto_s = time.monotonic() - started
+        for round_ in range(rounds):  # alternating, best of each: moto's pace drifts
+            started = time.monotonic()
+            put_many(storage.scoped(f"media/bench/g{round_}"), files, concurrency=16)
+            ours.append(time.monotonic() - started)
+            started = time.monotonic()
+            with TransferManager(client, config) as manager:
+                futures = [
+                    manager.upload(str(path), "cnt-bench-boto", f"media/bench/g{round_}/{key}")
+                    for key, path in files
+                ]
+                for future in futures:
+                    future.result()
+            theirs.append(time.monotonic() - started)
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(timeout=10)
     print(
         f"publish of a {MINUTES}-minute video's outputs: {len(files)} files, "
-        f"{total / MiB:.0f} MiB (bitrates x{scale}) to S3 (moto)"
+        f"{total / MiB:.0f} MiB (bitrates x{scale}) to S3 (moto, own process), best of {rounds}"
     )
-    print(f"  ours (put_many, 16 threads):             {ours_s:.1f} s")
-    print(f"  boto3 TransferManager (16 threads):      {boto_s:.1f} s")
-    print(f"  speed vs TransferManager: {boto_s / ours_s:.2f}x (goal >= 1.0x)")
+    print(f"  ours (put_many, 16 threads):        {min(ours):.1f} s  {_runs(ours)}")
+    print(f"  boto3 TransferManager (16 threads): {min(theirs):.1f} s  {_runs(theirs)}")
+    print(f"  speed vs TransferManager: {min(theirs) / min(ours):.2f}x (goal >= 1.0x)")
+
+
+def _runs(seconds: list[float]) -> str:
+    return "(" + ", ".join(f"{s:.1f}" for s in seconds) + ")"
 
 
 def main() -> None:

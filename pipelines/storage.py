@@ -295,7 +295,9 @@ def s3_client(settings: Settings):  # type: ignore[no-untyped-def]
             signature_version="s3v4",
             s3={"addressing_style": "path" if settings.s3_endpoint_url else "virtual"},
             max_pool_connections=32,
-            retries={"mode": "adaptive", "max_attempts": 5},
+            # Standard retries back off on SlowDown/5xx; "adaptive" adds a client-side rate
+            # limiter whose lock 16 publishing threads contend on, for no gain on S3.
+            retries={"mode": "standard", "max_attempts": 5},
         ),
     )
 
