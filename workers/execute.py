@@ -119,12 +119,8 @@ def _source_url(step: str, source_key: str | None) -> str | None:
     return url
 
 
-def run_step(step: str, job_id: str) -> None:
-    """Load, call the pipeline, store. The JobTracking middleware has claimed the job already."""
-    settings = get_settings()
-    claim = jobs.current_claim()
-    if claim is None or claim.job_id != job_id:
-        raise jobs.JobGone(f"job {job_id} is not claimed by this thread")
+def _load(job_id: str) -> tuple[dict[str, StepResult], ContentMetadata, str | None, int, str]:
+    """What the step needs from the database: earlier results, metadata, where the source is."""
     with session_scope() as session:
         job = session.get(Job, job_id)
         assert job is not None
@@ -140,7 +136,16 @@ def run_step(step: str, job_id: str) -> None:
         ).all()
         previous = {j.step: msgspec.convert(j.result or {}, StepResult) for j in done}
         metadata = _metadata(content, series.title if series else "")
-        source_key, generation, content_id = content.source_key, job.generation, content.id
+        return previous, metadata, content.source_key, job.generation, content.id
+
+
+def run_step(step: str, job_id: str) -> None:
+    """Load, call the pipeline, store. The JobTracking middleware has claimed the job already."""
+    settings = get_settings()
+    claim = jobs.current_claim()
+    if claim is None or claim.job_id != job_id:
+        raise jobs.JobGone(f"job {job_id} is not claimed by this thread")
+    previous, metadata, source_key, generation, content_id = jobs.durably(lambda: _load(job_id))
 
     storage = storage_from_settings(settings)
     # A folder per attempt: a killed attempt's orphaned ffmpeg can never write into this one's.
