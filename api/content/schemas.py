@@ -107,6 +107,8 @@ class ContentOut(msgspec.Struct):
     updated_at: datetime
     jobs: list[JobOut] = msgspec.field(default_factory=list)
     assets: list[AssetOut] = msgspec.field(default_factory=list)
+    # The latest CDN invalidation covering the content: id, status, paths (owners and admins).
+    invalidation: dict[str, Any] | None = None
 
 
 class SourceOut(msgspec.Struct):

@@ -99,4 +99,5 @@ async def content_out(db: AsyncSession, content: Content, user: AuthUser | None)
         error=content.error if owner_view else None, created_at=content.created_at,
         updated_at=content.updated_at, jobs=jobs,
         assets=[asset_out(a) for a in await live_assets(db, content)],
+        invalidation=content.invalidation if owner_view else None,
     )

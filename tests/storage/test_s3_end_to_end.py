@@ -79,6 +79,18 @@ def test_a_sermon_on_s3_plays_back_and_a_new_generation_retires_the_old(
     head = client.head_object(Bucket=s3.s3_bucket, Key=segment)
     assert head["CacheControl"] == "public, max-age=31536000, immutable"
 
+    # The invalidate_cdn step queued the generation's stable URLs; the clock's flush sends them
+    # and the invalidation shows on the content.
+    from workers.invalidation import flush_invalidations
+
+    deadline = time.monotonic() + 60
+    shown: dict[str, Any] | None = None
+    while shown is None and time.monotonic() < deadline:
+        flush_invalidations()
+        shown = s3_api.get(f"/api/v1/content/{content_id}", headers=headers).json()["invalidation"]
+        time.sleep(0.3)
+    assert shown is not None and shown["id"] and shown["paths"] >= 1
+
     # The playback of this private content is signed (no CloudFront key pair here: presigned).
     playback = s3_api.get(f"/api/v1/content/{content_id}/playback", headers=headers).json()
     assert "X-Amz-Signature=" in playback["hls"] and playback["expires_at"]
