@@ -70,7 +70,8 @@ def grant_access(settings: Settings, content_id: str, now: float | None = None) 
     expires = int((now if now is not None else time.time()) + settings.signed_url_ttl_s)
     if settings.cloudfront_key_pair_id and settings.cloudfront_private_key:
         return _cloudfront_grant(settings, content_id, expires)
-    if settings.is_s3 and not settings.cdn_base_url:
+    if settings.is_s3:
+        # No key pair to sign CDN access with: presigned S3 URLs, per object, past the CDN.
         return Grant(content_id=content_id, expires=expires, mode="s3")
     return Grant(content_id=content_id, expires=expires, mode="embedded")
 
