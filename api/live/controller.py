@@ -36,7 +36,7 @@ from models import LiveSession, Series
 from pipelines import livekit
 from settings import Settings
 from workers.events import live_channel
-from workers.live_events import publish_change, session_event, session_state
+from workers.live_events import RECORDING, publish_change, session_event, session_state
 
 
 class LiveKitFailed(ApiError):
@@ -214,10 +214,11 @@ class LiveController(Controller):
         session = await load_session(db, session_id, user, lock=True)
         if session.content_id is not None:
             raise Conflict("the recording is already in the library")
+        args: tuple[str, ...]
         if session.recording_key and session.egress_id:
             action, args = "ingest_recording", (session.id, session.egress_id)
         elif session.status == "live" and session.record:
-            if session.egress_status in ("requested", "starting", "active"):
+            if session.egress_status in RECORDING:
                 raise Conflict(f"the recording is {session.egress_status}")
             session.egress_status, session.egress_error = "requested", None
             action, args = "start_egress", (session.id,)

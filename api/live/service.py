@@ -40,7 +40,7 @@ async def load_session(
     return session
 
 
-def listed_for(user: AuthUser | None) -> Select[tuple[LiveSession]]:
+def listed_for(user: AuthUser | None) -> Select[LiveSession]:
     """Sessions a caller finds in the list: public ones, their own, everything for admins."""
     query = select(LiveSession).order_by(LiveSession.scheduled_at.desc(), LiveSession.id)
     if user is not None and user.is_admin:

@@ -44,7 +44,9 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 @pytest.fixture()
 def livekit(clean_db: None) -> Iterator[FakeLiveKit]:
-    with FakeLiveKit(LIVEKIT_KEY, LIVEKIT_SECRET) as fake:
+    with FakeLiveKit(LIVEKIT_KEY, LIVEKIT_SECRET) as started:
+        fake = started if isinstance(started, FakeLiveKit) else None
+        assert fake is not None
         values = {
             "LIVEKIT_URL": fake.url.replace("http://", "ws://"),  # what clients are given
             "LIVEKIT_API_KEY": LIVEKIT_KEY,

@@ -49,7 +49,8 @@ def contents() -> int:
 @pytest.fixture()
 def deepgram(livekit: object) -> Iterator[FakeDeepgram]:
     """Captions come from transcripts: a fake Deepgram answers the transcribe step."""
-    with FakeDeepgram("dg-live-test") as fake:
+    fake = FakeDeepgram("dg-live-test")
+    with fake:
         values = {
             "TRANSCRIPTION_PROVIDER": "deepgram",
             "DEEPGRAM_API_KEY": "dg-live-test",

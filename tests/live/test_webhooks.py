@@ -191,7 +191,7 @@ def test_egress_events_track_the_recording_and_a_late_update_does_not_undo_its_e
     session = schedule(client, headers, record=False)
     room = session["room_name"]
 
-    def egress(name: str, status: int, **fields: Any) -> api.WebhookEvent:
+    def egress(name: str, status: Any, **fields: Any) -> api.WebhookEvent:
         info = api.EgressInfo(egress_id="EG_one", room_name=room, status=status, **fields)
         event = webhook_event(name, "", egress_info=info)
         event.ClearField("room")  # egress events name their room in egress_info only
