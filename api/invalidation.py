@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 async def invalidate(settings: Settings, paths: list[str]) -> None:
-    """Best effort: the change is committed; at worst the CDN serves the old copy until it expires."""
+    """Best effort: the change is committed; at worst the CDN serves the old copy a while."""
     if not paths:
         return
     try:

@@ -25,7 +25,9 @@ def feed_paths(series_id: str | None) -> list[str]:
 
 def invalidate_now(settings: Settings, paths: list[str]) -> None:
     try:
-        request = getattr(importlib.import_module("workers.invalidation"), "request_invalidation", None)
+        request = getattr(
+            importlib.import_module("workers.invalidation"), "request_invalidation", None
+        )
     except ImportError:
         request = None
     if request is not None:

@@ -8,8 +8,8 @@ import logging
 from sqlalchemy import select
 
 from models import Content, utcnow
-from workers.db import session_scope
 from settings import get_settings
+from workers.db import session_scope
 from workers.events import content_channel, publish
 from workers.feed_invalidation import feed_paths, invalidate_now
 
@@ -24,7 +24,11 @@ def publish_due() -> list[str]:
     with session_scope() as session:
         due = session.scalars(
             select(Content)
-            .where(Content.publish_at.is_not(None), Content.publish_at <= now, Content.status == "ready")
+            .where(
+                Content.publish_at.is_not(None),
+                Content.publish_at <= now,
+                Content.status == "ready",
+            )
             .with_for_update(skip_locked=True)
         )
         for content in due:

@@ -32,4 +32,6 @@ def auth_rate_limit(settings: Settings) -> RateLimitConfig:
 
 
 def rate_limit_store(settings: Settings) -> RedisStore:
-    return RedisStore.with_client(settings.redis_url, namespace=f"{settings.broker_namespace}:rate_limit")
+    return RedisStore.with_client(
+        settings.redis_url, namespace=f"{settings.broker_namespace}:rate_limit"
+    )

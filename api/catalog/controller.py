@@ -23,7 +23,7 @@ class CatalogController(Controller):
 
     @get(
         "/",
-        summary="Published sermons: filter, search (title, description, speaker, transcript), paginate",
+        summary="Published sermons: filter, search (incl. transcripts), paginate",
         description=(
             "`q` searches titles, descriptions, speakers and transcripts, best match first; each "
             "item's `match` holds the passage and, for transcripts, its `start` second. `book` is "
@@ -54,7 +54,14 @@ class CatalogController(Controller):
             if canonical is None:
                 raise InvalidInput(f"{book!r} is not a book of the Bible")
         query = CatalogQuery(
-            q=q, series=series, speaker=speaker, book=canonical, tag=tag, since=since, until=until,
-            limit=limit, cursor=cursor,
+            q=q,
+            series=series,
+            speaker=speaker,
+            book=canonical,
+            tag=tag,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
         )
         return await catalog_page(db, query)

@@ -17,7 +17,9 @@ class Cursor(msgspec.Struct, array_like=True, frozen=True):
 
 
 def encode_cursor(key: float | str, content_id: str) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode(Cursor(key, content_id))).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(msgspec.json.encode(Cursor(key, content_id))).decode().rstrip("=")
+    )
 
 
 def decode_cursor(text: str) -> Cursor:
@@ -25,4 +27,6 @@ def decode_cursor(text: str) -> Cursor:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         return msgspec.json.decode(raw, type=Cursor)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise InvalidInput("the cursor is not one this API gave out; start again without it") from None
+        raise InvalidInput(
+            "the cursor is not one this API gave out; start again without it"
+        ) from None

@@ -25,7 +25,9 @@ class CatalogQuery(msgspec.Struct, frozen=True, kw_only=True):
 class Match(msgspec.Struct, kw_only=True):
     """Where the search terms were found; `start`/`end` (seconds) let a player jump there."""
 
-    snippet: Annotated[str, msgspec.Meta(examples=["…the <mark>lost sheep</mark> is carried home…"])]
+    snippet: Annotated[
+        str, msgspec.Meta(examples=["…the <mark>lost sheep</mark> is carried home…"])
+    ]
     source: Annotated[str, msgspec.Meta(examples=["transcript"])]
     start: float | None = None
     end: float | None = None
@@ -51,4 +53,6 @@ class CatalogItem(msgspec.Struct, kw_only=True):
 
 class CatalogPage(msgspec.Struct, kw_only=True):
     items: list[CatalogItem]
-    next_cursor: Annotated[str | None, msgspec.Meta(description="Pass as `cursor` for the next page")]
+    next_cursor: Annotated[
+        str | None, msgspec.Meta(description="Pass as `cursor` for the next page")
+    ]

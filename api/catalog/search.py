@@ -29,12 +29,31 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 from sqlalchemy.sql import ColumnElement, Select
 
 from api.catalog.cursor import decode_cursor, encode_cursor
 from api.catalog.schemas import CatalogItem, CatalogPage, CatalogQuery, Match
 from models import Content, Transcript, utcnow
 
+# The columns a catalog item shows: not the probe, loudness or invalidation documents, which
+# are large and would be decoded for every row of every page.
+ITEM_COLUMNS = load_only(
+    Content.id,
+    Content.title,
+    Content.description,
+    Content.speaker,
+    Content.series_id,
+    Content.kind,
+    Content.scripture,
+    Content.tags,
+    Content.language,
+    Content.recorded_date,
+    Content.published_at,
+    Content.media_type,
+    Content.duration,
+    raiseload=True,
+)
 HEADLINE_OPTIONS = "MaxFragments=1, MaxWords=28, MinWords=12, StartSel=<mark>, StopSel=</mark>"
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
@@ -56,7 +75,9 @@ def _filters(query: CatalogQuery, dialect: str) -> list[ColumnElement[bool]]:
     if query.speaker:
         conditions.append(func.lower(Content.speaker) == query.speaker.lower())
     if query.book:
-        conditions.append(_json_array_has(Content.scripture, {"book": query.book}, "$.book", query.book, dialect))
+        conditions.append(
+            _json_array_has(Content.scripture, {"book": query.book}, "$.book", query.book, dialect)
+        )
     if query.tag:
         conditions.append(_json_array_has(Content.tags, query.tag, "$", query.tag, dialect))
     if query.since or query.until:
@@ -68,17 +89,23 @@ def _filters(query: CatalogQuery, dialect: str) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _json_array_has(column: Any, element: Any, path: str, value: str, dialect: str) -> ColumnElement[bool]:
+def _json_array_has(
+    column: Any, element: Any, path: str, value: str, dialect: str
+) -> ColumnElement[bool]:
     if dialect == "postgresql":  # served by a GIN index (jsonb_path_ops) for scripture
         return type_coerce(column, JSONB).contains([element])
     entries = func.json_each(column).table_valued("value").alias("entry")
-    return exists(select(1).select_from(entries).where(func.json_extract(entries.c.value, path) == value))
+    return exists(
+        select(1).select_from(entries).where(func.json_extract(entries.c.value, path) == value)
+    )
 
 
 def _sermon_day(dialect: str) -> ColumnElement[Any]:
     """The day a sermon was preached; its publishing day when no recorded date was given."""
     if dialect == "postgresql":
-        return func.coalesce(Content.recorded_date, cast(func.timezone("UTC", Content.published_at), Date))
+        return func.coalesce(
+            Content.recorded_date, cast(func.timezone("UTC", Content.published_at), Date)
+        )
     return func.coalesce(Content.recorded_date, func.date(Content.published_at))
 
 
@@ -90,14 +117,18 @@ async def catalog_page(db: AsyncSession, query: CatalogQuery) -> CatalogPage:
 
 
 async def _listing(db: AsyncSession, query: CatalogQuery, dialect: str) -> CatalogPage:
-    statement = select(Content).where(*_filters(query, dialect))
+    statement = select(Content).options(ITEM_COLUMNS).where(*_filters(query, dialect))
     if query.cursor:
         cursor = decode_cursor(query.cursor)
         if not isinstance(cursor.key, str):
             raise_bad_cursor()
         after = _parse_time(str(cursor.key))
-        statement = statement.where(tuple_(Content.published_at, Content.id) < tuple_(after, cursor.id))
-    statement = statement.order_by(Content.published_at.desc(), Content.id.desc()).limit(query.limit + 1)
+        statement = statement.where(
+            tuple_(Content.published_at, Content.id) < tuple_(after, cursor.id)
+        )
+    statement = statement.order_by(Content.published_at.desc(), Content.id.desc()).limit(
+        query.limit + 1
+    )
     rows = list(await db.scalars(statement))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
@@ -149,10 +180,13 @@ def _postgres_search(q: str) -> tuple[Select[Any], ColumnElement[float]]:
     transcript_vector = literal_column("transcripts.search_vector")
     # Title/speaker are weight A, the description B, transcript words D (ts_rank's default
     # weights 1.0/0.4/0.1): a sermon titled with the phrase outranks one that mentions it.
-    rank = (func.ts_rank(content_vector, tsquery) + func.coalesce(func.ts_rank(transcript_vector, tsquery), 0.0))
+    rank = func.ts_rank(content_vector, tsquery) + func.coalesce(
+        func.ts_rank(transcript_vector, tsquery), 0.0
+    )
     rank = cast(rank, Float)
     statement = (
         select(Content, rank.label("rank"))
+        .options(ITEM_COLUMNS)
         .outerjoin(Transcript, Transcript.content_id == Content.id)
         .where(or_(content_vector.op("@@")(tsquery), transcript_vector.op("@@")(tsquery)))
     )
@@ -175,7 +209,11 @@ def _sqlite_search(match: str) -> tuple[Select[Any], ColumnElement[float]]:
         .columns(content_id=String, score=Float, headline=String)
         .subquery("fts")
     )
-    statement = select(Content, fts.c.score, fts.c.headline).join(fts, fts.c.content_id == Content.id)
+    statement = (
+        select(Content, fts.c.score, fts.c.headline)
+        .options(ITEM_COLUMNS)
+        .join(fts, fts.c.content_id == Content.id)
+    )
     return statement, fts.c.score
 
 
@@ -190,7 +228,8 @@ async def _transcript_matches(
             text(
                 "SELECT t.content_id, ts_headline('english', t.text, query, :options), "
                 "(SELECT s FROM jsonb_array_elements(t.segments) WITH ORDINALITY AS e(s, n) "
-                " WHERE to_tsvector('english', coalesce(s->>'text', '')) @@ query ORDER BY n LIMIT 1), "
+                " WHERE to_tsvector('english', coalesce(s->>'text', '')) @@ query"
+                " ORDER BY n LIMIT 1), "
                 "t.segments "
                 "FROM transcripts t, websearch_to_tsquery('english', :q) AS query "
                 "WHERE t.content_id = ANY(:ids) AND t.search_vector @@ query"
@@ -214,10 +253,14 @@ async def _transcript_matches(
     return found
 
 
-def _first_segment_with_words(segments: list[dict[str, Any]] | None, q: str) -> dict[str, Any] | None:
+def _first_segment_with_words(
+    segments: list[dict[str, Any]] | None, q: str
+) -> dict[str, Any] | None:
     """The first segment holding every query word; else the first holding the rarest-looking
     (longest) one: a phrase can straddle two segments, and the player should land just before it."""
-    words = [word for word in _WORDS.findall(q.lower()) if len(word) > 2] or _WORDS.findall(q.lower())
+    words = [word for word in _WORDS.findall(q.lower()) if len(word) > 2] or _WORDS.findall(
+        q.lower()
+    )
     if not words or not segments:
         return None
     lowered = [(segment, str(segment.get("text", "")).lower()) for segment in segments]
@@ -250,7 +293,8 @@ async def _postgres_headlines(db: AsyncSession, q: str, content_ids: list[str]) 
         return {}
     rows = await db.execute(
         text(
-            "SELECT c.id, ts_headline('english', c.title || ' — ' || c.description, query, :options) "
+            "SELECT c.id,"
+            " ts_headline('english', c.title || ' — ' || c.description, query, :options) "
             "FROM content c, websearch_to_tsquery('english', :q) AS query WHERE c.id = ANY(:ids)"
         ),
         {"q": q, "options": HEADLINE_OPTIONS, "ids": content_ids},

@@ -103,7 +103,7 @@ class ContentController(Controller):
         content = await load_content(db, content_id, user)
         return await playback_for(db, settings, content)
 
-    @patch("/{content_id:str}", summary="Change metadata (owner or admin); only the fields sent change")
+    @patch("/{content_id:str}", summary="Change metadata (owner or admin): the fields sent")
     async def change(
         self,
         content_id: FromPath[str],
@@ -125,7 +125,9 @@ class ContentController(Controller):
             await invalidate(settings, feed_paths(old_series) + feed_paths(content.series_id))
         return await content_out(db, content, user)
 
-    @delete("/{content_id:str}", status_code=204, summary="Delete the content, its objects of every generation")
+    @delete(
+        "/{content_id:str}", status_code=204, summary="Delete it and every generation's objects"
+    )
     async def remove(
         self,
         content_id: FromPath[str],
@@ -138,7 +140,7 @@ class ContentController(Controller):
         ensure_can_change(user, content.owner_id)
         await delete_content(db, settings, storage, content)
 
-    @post("/{content_id:str}/publish", status_code=200, summary="Publish now, or schedule with publish_at")
+    @post("/{content_id:str}/publish", status_code=200, summary="Publish now, or at publish_at")
     async def publish(
         self,
         content_id: FromPath[str],
@@ -159,7 +161,9 @@ class ContentController(Controller):
         await invalidate(settings, feed_paths(content.series_id))
         return await content_out(db, content, user)
 
-    @post("/{content_id:str}/unpublish", status_code=200, summary="Take the content out of the catalog and feeds")
+    @post(
+        "/{content_id:str}/unpublish", status_code=200, summary="Out of the catalog and the feeds"
+    )
     async def unpublish(
         self,
         content_id: FromPath[str],

@@ -71,9 +71,7 @@ async def content_events(
     after = _resume_point(last_event_id_header, last_event_id)
     if after is None:
         after = await current_number(state.redis, channel)
-    return ServerSentEvent(
-        _messages(channels, channel, after), headers={"X-Accel-Buffering": "no"}
-    )
+    return ServerSentEvent(_messages(channels, channel, after), headers={"X-Accel-Buffering": "no"})
 
 
 async def _messages(

@@ -1,4 +1,4 @@
-"""Publishing rules: only ready content goes public; a schedule is honoured by workers.publishing."""
+"""Publishing rules: only ready content goes public; workers.publishing honours schedules."""
 
 from __future__ import annotations
 

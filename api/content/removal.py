@@ -18,7 +18,9 @@ def _delete_objects(storage: Storage, content_id: str, source_key: str | None) -
         storage.delete(source_key)
 
 
-async def delete_content(db: AsyncSession, settings: Settings, storage: Storage, content: Content) -> None:
+async def delete_content(
+    db: AsyncSession, settings: Settings, storage: Storage, content: Content
+) -> None:
     """Rows first (assets, jobs, transcripts and uploads cascade), so nothing serves a dead key."""
     content_id, source_key, series_id = content.id, content.source_key, content.series_id
     await db.delete(content)

@@ -39,9 +39,10 @@ class ContentPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     series_id: str | None | msgspec.UnsetType = msgspec.UNSET
     scripture: list[ScriptureText] | msgspec.UnsetType = msgspec.UNSET
     tags: list[Annotated[str, msgspec.Meta(max_length=50)]] | msgspec.UnsetType = msgspec.UNSET
-    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | msgspec.UnsetType = (
-        msgspec.UNSET
-    )
+    language: (
+        Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
     recorded_date: date | None | msgspec.UnsetType = msgspec.UNSET
     visibility: Visibility | msgspec.UnsetType = msgspec.UNSET
 
@@ -50,7 +51,9 @@ class PublishIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Publish now, or at `publish_at` (then the clock publishes it once it is ready)."""
 
     visibility: Literal["public", "unlisted"] = "public"
-    publish_at: Annotated[datetime, msgspec.Meta(tz=True, examples=["2026-11-29T09:00:00Z"])] | None = None
+    publish_at: (
+        Annotated[datetime, msgspec.Meta(tz=True, examples=["2026-11-29T09:00:00Z"])] | None
+    ) = None
 
 
 class JobOut(msgspec.Struct):

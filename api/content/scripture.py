@@ -1,4 +1,4 @@
-"""Scripture references: "John 3:16-18", "1 Cor 13", "Ps 23:1–6" → canonical book, chapter and verse range.
+"""Scripture references ("John 3:16-18", "1 Cor 13", "Ps 23:1–6") as canonical verse ranges.
 
 pythonbible does the parsing, the book names and abbreviations, and the chapter/verse bounds of
 each book (so "John 3:40" is refused); we only normalise dashes and shape its answer.
@@ -30,10 +30,12 @@ class ScriptureRef(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def parse_reference(text: str) -> list[ScriptureRef]:
-    """Every reference in `text` ("John 3:16, Rom 8:28" is two); ScriptureError when there is none."""
+    """Every reference in `text` ("John 3:16, Rom 8:28" is two); ScriptureError if none."""
     cleaned = _DASHES.sub("-", text).strip()
     if not cleaned or len(cleaned) > 200:
-        raise ScriptureError(f"{text!r} is not a scripture reference (write it like 'John 3:16-18')")
+        raise ScriptureError(
+            f"{text!r} is not a scripture reference (write it like 'John 3:16-18')"
+        )
     refs = pythonbible.get_references(cleaned)
     if not refs:
         raise ScriptureError(
@@ -55,7 +57,9 @@ def canonical_book(name: str) -> str | None:
 
 def _shape(ref: pythonbible.NormalizedReference) -> ScriptureRef:
     if ref.end_book is not None and ref.end_book != ref.book:
-        raise ScriptureError("a reference stays within one book; list each book's passage on its own")
+        raise ScriptureError(
+            "a reference stays within one book; list each book's passage on its own"
+        )
     if ref.start_chapter is None or ref.end_chapter is None:
         raise ScriptureError(f"name a chapter of {ref.book.title} (like '{ref.book.title} 1')")
     # A whole chapter ("1 Cor 13") comes back without verses: it is verse 1 to the chapter's last.

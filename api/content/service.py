@@ -28,9 +28,20 @@ def visible_to(content: Content, user: AuthUser | None) -> bool:
     )
 
 
-def apply_patch(content: Content, patch: ContentPatch, scripture: list[dict[str, Any]] | None) -> None:
+def apply_patch(
+    content: Content, patch: ContentPatch, scripture: list[dict[str, Any]] | None
+) -> None:
     """Copy the fields a PATCH sent; `scripture` arrives already parsed."""
-    for field in ("title", "description", "speaker", "series_id", "tags", "language", "recorded_date", "visibility"):
+    for field in (
+        "title",
+        "description",
+        "speaker",
+        "series_id",
+        "tags",
+        "language",
+        "recorded_date",
+        "visibility",
+    ):
         value = getattr(patch, field)
         if value is not msgspec.UNSET:
             setattr(content, field, value)
@@ -38,8 +49,10 @@ def apply_patch(content: Content, patch: ContentPatch, scripture: list[dict[str,
         content.scripture = scripture
 
 
-async def load_content(db: AsyncSession, content_id: str, user: AuthUser | None, *, lock: bool = False) -> Content:
-    """The content if the caller may see it; otherwise 404, so ids of private content leak nothing."""
+async def load_content(
+    db: AsyncSession, content_id: str, user: AuthUser | None, *, lock: bool = False
+) -> Content:
+    """The content if the caller may see it; else 404, so ids of private content leak nothing."""
     query = select(Content).where(Content.id == content_id)
     if lock:
         query = query.with_for_update()
@@ -51,16 +64,30 @@ async def load_content(db: AsyncSession, content_id: str, user: AuthUser | None,
 
 def job_out(job: Job) -> JobOut:
     return JobOut(
-        id=job.id, step=job.step, generation=job.generation, status=job.status, attempts=job.attempts,
-        progress=job.progress, error=job.error, queued_at=job.queued_at, started_at=job.started_at,
-        finished_at=job.finished_at, cpu_seconds=job.cpu_seconds,
+        id=job.id,
+        step=job.step,
+        generation=job.generation,
+        status=job.status,
+        attempts=job.attempts,
+        progress=job.progress,
+        error=job.error,
+        queued_at=job.queued_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        cpu_seconds=job.cpu_seconds,
     )
 
 
 def asset_out(asset: Asset) -> AssetOut:
     return AssetOut(
-        kind=asset.kind, key=asset.key, mime_type=asset.mime_type, bytes=asset.bytes,
-        generation=asset.generation, width=asset.width, height=asset.height, bitrate=asset.bitrate,
+        kind=asset.kind,
+        key=asset.key,
+        mime_type=asset.mime_type,
+        bytes=asset.bytes,
+        generation=asset.generation,
+        width=asset.width,
+        height=asset.height,
+        bitrate=asset.bitrate,
         language=asset.language,
     )
 
@@ -88,16 +115,32 @@ async def content_out(db: AsyncSession, content: Content, user: AuthUser | None)
         )
         jobs = [job_out(j) for j in rows]
     return ContentOut(
-        id=content.id, owner_id=content.owner_id, kind=content.kind, title=content.title,
-        description=content.description, speaker=content.speaker, series_id=content.series_id,
-        scripture=content.scripture or [], tags=content.tags or [], language=content.language,
-        recorded_date=content.recorded_date, status=content.status, visibility=content.visibility,
-        published_at=content.published_at, publish_at=content.publish_at, media_type=content.media_type,
-        duration=content.duration, source_bytes=content.source_bytes if owner_view else None,
-        source_sha256=content.source_sha256 if owner_view else None, generation=content.generation,
-        live_generation=content.live_generation, loudness=content.loudness,
-        error=content.error if owner_view else None, created_at=content.created_at,
-        updated_at=content.updated_at, jobs=jobs,
+        id=content.id,
+        owner_id=content.owner_id,
+        kind=content.kind,
+        title=content.title,
+        description=content.description,
+        speaker=content.speaker,
+        series_id=content.series_id,
+        scripture=content.scripture or [],
+        tags=content.tags or [],
+        language=content.language,
+        recorded_date=content.recorded_date,
+        status=content.status,
+        visibility=content.visibility,
+        published_at=content.published_at,
+        publish_at=content.publish_at,
+        media_type=content.media_type,
+        duration=content.duration,
+        source_bytes=content.source_bytes if owner_view else None,
+        source_sha256=content.source_sha256 if owner_view else None,
+        generation=content.generation,
+        live_generation=content.live_generation,
+        loudness=content.loudness,
+        error=content.error if owner_view else None,
+        created_at=content.created_at,
+        updated_at=content.updated_at,
+        jobs=jobs,
         assets=[asset_out(a) for a in await live_assets(db, content)],
         invalidation=content.invalidation if owner_view else None,
     )

@@ -37,11 +37,18 @@ FEED_CACHE = "public, max-age=300"
 
 def series_out(settings: Settings, series: Series) -> SeriesOut:
     return SeriesOut(
-        id=series.id, owner_id=series.owner_id, title=series.title, description=series.description,
-        author=series.author, image_url=series.image_url, category=series.category,
-        explicit=series.explicit, language=series.language,
+        id=series.id,
+        owner_id=series.owner_id,
+        title=series.title,
+        description=series.description,
+        author=series.author,
+        image_url=series.image_url,
+        category=series.category,
+        explicit=series.explicit,
+        language=series.language,
         feed_url=f"{settings.public_base_url.rstrip('/')}/api/v1/series/{series.id}/feed.xml",
-        created_at=series.created_at, updated_at=series.updated_at,
+        created_at=series.created_at,
+        updated_at=series.updated_at,
     )
 
 
@@ -79,7 +86,10 @@ class SeriesController(Controller):
 
     @get("/{series_id:str}", summary="A series' metadata and feed URL")
     async def read(
-        self, series_id: FromPath[str], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self,
+        series_id: FromPath[str],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> SeriesOut:
         return series_out(settings, await _series(db, series_id))
 
@@ -128,16 +138,24 @@ class SeriesController(Controller):
     response_description="RSS 2.0; 304 when If-None-Match or If-Modified-Since still holds",
 )
 async def all_sermons_feed(
-    request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
 ) -> Response[bytes]:
-    return _feed_response(request, settings, all_sermons_channel(settings), await episodes(db, None))
+    return _feed_response(
+        request, settings, all_sermons_channel(settings), await episodes(db, None)
+    )
 
 
 def _feed_response(
     request: Request[Any, Any, Any], settings: Settings, channel: Channel, items: list[Episode]
 ) -> Response[bytes]:
     etag, last_modified = validators(channel, items)
-    headers = {"ETag": etag, "Last-Modified": format_datetime(last_modified, usegmt=True), "Cache-Control": FEED_CACHE}
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Cache-Control": FEED_CACHE,
+    }
     if _not_modified(request, etag, last_modified):
         return Response(b"", status_code=304, headers=headers, media_type=RSS)
     return Response(render_feed(settings, channel, items), headers=headers, media_type=RSS)

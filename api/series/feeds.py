@@ -80,12 +80,18 @@ async def episodes(db: AsyncSession, series_id: str | None) -> list[Episode]:
     """The feed's items, newest first: two queries, whatever the number of items."""
     query = (
         select(Content, Asset)
-        .join(Asset, and_(Asset.content_id == Content.id, Asset.generation == Content.live_generation))
+        .join(
+            Asset, and_(Asset.content_id == Content.id, Asset.generation == Content.live_generation)
+        )
         .where(listed(), Asset.kind == "mp3")
         .order_by(Content.published_at.desc(), Content.id.desc())
         .limit(FEED_ITEMS)
     )
-    query = query.where(Content.series_id == series_id) if series_id else query.where(Content.kind == "sermon")
+    query = (
+        query.where(Content.series_id == series_id)
+        if series_id
+        else query.where(Content.kind == "sermon")
+    )
     rows = (await db.execute(query)).all()
     seen: dict[str, Episode] = {}
     for content, mp3 in rows:

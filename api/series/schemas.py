@@ -7,8 +7,12 @@ from typing import Annotated
 
 import msgspec
 
-SeriesTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=300, examples=["Sunday Mornings"])]
-Description = Annotated[str, msgspec.Meta(max_length=4000, examples=["Sermons from our Sunday service."])]
+SeriesTitle = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=300, examples=["Sunday Mornings"])
+]
+Description = Annotated[
+    str, msgspec.Meta(max_length=4000, examples=["Sermons from our Sunday service."])
+]
 Author = Annotated[str, msgspec.Meta(max_length=200, examples=["Grace Church"])]
 ImageUrl = Annotated[
     str,
@@ -20,7 +24,9 @@ ImageUrl = Annotated[
     ),
 ]
 Category = Annotated[str, msgspec.Meta(max_length=100, examples=["Religion & Spirituality"])]
-Language = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", examples=["en"])]
+Language = Annotated[
+    str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", examples=["en"])
+]
 
 
 class SeriesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

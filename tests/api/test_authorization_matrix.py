@@ -19,7 +19,14 @@ import workers.actors  # noqa: F401  (admin retries send step messages; see the 
 from models import Content, Job, LiveSession, Series, Upload
 from workers.db import session_scope
 
-PUBLIC, SIGNED_IN, CREATOR, ADMIN, OWNER, SIGNATURE = "public", "signed_in", "creator", "admin", "owner", "signature"
+PUBLIC, SIGNED_IN, CREATOR, ADMIN, OWNER, SIGNATURE = (
+    "public",
+    "signed_in",
+    "creator",
+    "admin",
+    "owner",
+    "signature",
+)
 ACTORS = ("anonymous", "listener", "other_creator", "owner", "admin")
 
 # Which actors a rule lets through. OWNER routes act on a private subject of "owner": others get
@@ -84,7 +91,10 @@ RULES: dict[tuple[str, str], str] = {
 }
 SCHEMA_PREFIX = "/schema"  # the OpenAPI document and its viewers: public by design
 WEBSOCKETS = {f"{V1}/live/sessions/{{session_id:str}}/ws"}  # tested in tests/live
-STREAMS = {f"{V1}/content/{{content_id:str}}/events", f"{V1}/live/sessions/{{session_id:str}}/events"}
+STREAMS = {
+    f"{V1}/content/{{content_id:str}}/events",
+    f"{V1}/live/sessions/{{session_id:str}}/events",
+}
 
 
 def _app_routes(app) -> tuple[set[tuple[str, str]], set[str]]:  # type: ignore[no-untyped-def]
@@ -92,7 +102,9 @@ def _app_routes(app) -> tuple[set[tuple[str, str]], set[str]]:  # type: ignore[n
     sockets: set[str] = set()
     for route in app.routes:
         if isinstance(route, HTTPRoute):
-            http |= {(m, route.path) for m in route.route_handler_map if m not in ("OPTIONS", "HEAD")}
+            http |= {
+                (m, route.path) for m in route.route_handler_map if m not in ("OPTIONS", "HEAD")
+            }
         elif isinstance(route, WebSocketRoute):
             sockets.add(route.path)
     return {r for r in http if not r[1].startswith(SCHEMA_PREFIX)}, sockets
@@ -119,20 +131,33 @@ class Subjects:
             content = Content(owner_id=owner, title="Draft", status="draft", visibility="private")
             session.add_all([series, content])
             session.flush()
-            job = Job(content_id=content.id, step="probe", generation=0, queue="media", status="failed")
+            job = Job(
+                content_id=content.id, step="probe", generation=0, queue="media", status="failed"
+            )
             live = LiveSession(
-                owner_id=owner, room_name=f"room-{secrets.token_hex(4)}", title="Vigil", visibility="private"
+                owner_id=owner,
+                room_name=f"room-{secrets.token_hex(4)}",
+                title="Vigil",
+                visibility="private",
             )
             upload = Upload(
-                content_id=content.id, s3_upload_id="none", key=f"sources/{content.id}/x",
-                part_size=5 * 1024**2, expected_bytes=10,
+                content_id=content.id,
+                s3_upload_id="none",
+                key=f"sources/{content.id}/x",
+                part_size=5 * 1024**2,
+                expected_bytes=10,
             )
             session.add_all([job, live, upload])
             session.flush()
             return {
-                "content_id": content.id, "series_id": series.id, "job_id": job.id, "session_id": live.id,
-                "user_id": self.users["listener"]["id"], "upload_id": upload.id,
-                "identity": "someone", "key": "media/none/g1/master.m3u8",
+                "content_id": content.id,
+                "series_id": series.id,
+                "job_id": job.id,
+                "session_id": live.id,
+                "user_id": self.users["listener"]["id"],
+                "upload_id": upload.id,
+                "identity": "someone",
+                "key": "media/none/g1/master.m3u8",
             }
 
 
@@ -140,7 +165,9 @@ def _bodies(client, users) -> dict[tuple[str, str], Callable[[], dict[str, Any]]
     """Valid bodies where a handler checks ownership after parsing (a 400 would hide the rule)."""
 
     def login() -> dict[str, Any]:
-        return {"json": {"email": users["listener"]["email"], "password": users["listener"]["password"]}}
+        return {
+            "json": {"email": users["listener"]["email"], "password": users["listener"]["password"]}
+        }
 
     def refresh() -> dict[str, Any]:
         tokens = client.post(f"{V1}/auth/login", json=login()["json"]).json()
@@ -148,14 +175,19 @@ def _bodies(client, users) -> dict[tuple[str, str], Callable[[], dict[str, Any]]
 
     return {
         ("POST", f"{V1}/auth/register"): lambda: {
-            "json": {"email": f"new-{secrets.token_hex(4)}@church.test", "password": "a-good-long-password"}
+            "json": {
+                "email": f"new-{secrets.token_hex(4)}@church.test",
+                "password": "a-good-long-password",
+            }
         },
         ("POST", f"{V1}/auth/login"): login,
         ("POST", f"{V1}/auth/refresh"): refresh,
         ("PATCH", f"{V1}/users/{{user_id:str}}/role"): lambda: {"json": {"role": "listener"}},
         ("POST", f"{V1}/content"): lambda: {"json": {"title": "A sermon"}},
         ("PATCH", f"{V1}/content/{{content_id:str}}"): lambda: {"json": {"title": "Renamed"}},
-        ("PUT", f"{V1}/content/{{content_id:str}}/source"): lambda: {"content": b"not really audio"},
+        ("PUT", f"{V1}/content/{{content_id:str}}/source"): lambda: {
+            "content": b"not really audio"
+        },
         ("POST", f"{V1}/content/{{content_id:str}}/uploads"): lambda: {"json": {"bytes": 10}},
         ("POST", f"{V1}/content/{{content_id:str}}/uploads/{{upload_id:str}}/parts"): lambda: {
             "json": {"part_numbers": [1]}
@@ -169,11 +201,22 @@ def _first_status(client, method: str, path: str, headers: dict[str, str]) -> in
     """The status of an endless stream (SSE), read from the ASGI response start; TestClient
     would wait for a body that never ends."""
     app = client.app
-    raw_headers = [(k.lower().encode(), v.encode()) for k, v in {"host": "testserver.local", **headers}.items()]
+    raw_headers = [
+        (k.lower().encode(), v.encode()) for k, v in {"host": "testserver.local", **headers}.items()
+    ]
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-        "headers": raw_headers, "client": ("127.0.0.1", 1234), "server": ("testserver.local", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": raw_headers,
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver.local", 80),
         "state": {},
     }
     status: list[int] = []
@@ -242,7 +285,9 @@ def test_the_authorization_matrix(app, client, accounts, users) -> None:  # type
                 if status < 400 or status == 500:
                     failures.append(f"{method} {template} as {actor} ({rule}): {status}")
                 continue
-            denied_statuses = {401, 403} if rule in (PUBLIC, SIGNED_IN, CREATOR, ADMIN) else {401, 403, 404}
+            denied_statuses = (
+                {401, 403} if rule in (PUBLIC, SIGNED_IN, CREATOR, ADMIN) else {401, 403, 404}
+            )
             allowed = actor in ALLOWED[rule]
             # 503 is "past the rules, but the service (LiveKit, S3) is not configured here".
             if status == 500 or allowed == (status in denied_statuses):

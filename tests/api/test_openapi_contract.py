@@ -41,7 +41,9 @@ def _admin_headers(base: str) -> dict[str, str]:
 def test_the_api_keeps_its_openapi_contract(live_api: str) -> None:
     document = httpx.get(f"{live_api}/schema/openapi.json")
     assert document.status_code == 200
-    schema = schemathesis.openapi.from_url(f"{live_api}/schema/openapi.json").exclude(path_regex=STREAMS)
+    schema = schemathesis.openapi.from_url(f"{live_api}/schema/openapi.json").exclude(
+        path_regex=STREAMS
+    )
     headers = _admin_headers(live_api)  # the widest view: every operation gets past its guards
     failures: list[str] = []
     checked = 0

@@ -16,7 +16,9 @@ def _limited_app(limit: int, namespace: str = ""):  # type: ignore[no-untyped-de
     # Its own key namespace (still under the run's prefix, so cleaned up): counts start at zero.
     namespace = namespace or f"{settings.broker_namespace}-rl-{secrets.token_hex(3)}"
     return create_app(
-        msgspec.structs.replace(settings, auth_rate_limit_per_minute=limit, broker_namespace=namespace)
+        msgspec.structs.replace(
+            settings, auth_rate_limit_per_minute=limit, broker_namespace=namespace
+        )
     )
 
 
@@ -30,7 +32,12 @@ def test_login_attempts_beyond_the_limit_get_429(clean_db: None) -> None:
         assert blocked.status_code == 429
         assert blocked.json()["code"] == "rate_limited"
         # Register shares the budget; reading the catalog is not counted.
-        assert client.post("/api/v1/auth/register", json={"email": "a@church.test", "password": "x" * 12}).status_code == 429
+        assert (
+            client.post(
+                "/api/v1/auth/register", json={"email": "a@church.test", "password": "x" * 12}
+            ).status_code
+            == 429
+        )
         assert client.get("/api/v1/catalog").status_code == 200
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from models import utcnow
-from tests.sermons import make_sermon, make_series
+from tests.sermons import make_series, make_sermon
 
 SEGMENTS = [
     {"start": 0.0, "end": 4.0, "text": "Good morning church, open your Bibles."},
@@ -39,7 +39,9 @@ def test_catalog_lists_only_ready_public_published_content(client, accounts) -> 
 def test_search_finds_a_sermon_by_a_phrase_from_its_transcript(client, accounts) -> None:  # type: ignore[no-untyped-def]
     owner = accounts.make("creator")
     found = make_sermon(owner["id"], title="Luke 15", segments=SEGMENTS)
-    make_sermon(owner["id"], title="Other", segments=[{"start": 0, "end": 3, "text": "Grace and peace."}])
+    make_sermon(
+        owner["id"], title="Other", segments=[{"start": 0, "end": 3, "text": "Grace and peace."}]
+    )
 
     items = _catalog(client, q="the lost sheep")["items"]
 
@@ -74,15 +76,36 @@ def test_filters_by_series_speaker_book_tag_and_dates(client, accounts) -> None:
     owner = accounts.make("creator")
     series = make_series(owner["id"])
     john = make_sermon(
-        owner["id"], series_id=series, speaker="Pastor Ann", tags=["advent"],
-        scripture=[{"book": "John", "chapter_start": 3, "verse_start": 16, "chapter_end": 3,
-                    "verse_end": 18, "text": "John 3:16-18"}],
+        owner["id"],
+        series_id=series,
+        speaker="Pastor Ann",
+        tags=["advent"],
+        scripture=[
+            {
+                "book": "John",
+                "chapter_start": 3,
+                "verse_start": 16,
+                "chapter_end": 3,
+                "verse_end": 18,
+                "text": "John 3:16-18",
+            }
+        ],
         recorded_date=date(2026, 11, 1),
     )
     psalm = make_sermon(
-        owner["id"], speaker="Elder Bob", tags=["lent"],
-        scripture=[{"book": "Psalms", "chapter_start": 23, "verse_start": 1, "chapter_end": 23,
-                    "verse_end": 6, "text": "Psalms 23:1-6"}],
+        owner["id"],
+        speaker="Elder Bob",
+        tags=["lent"],
+        scripture=[
+            {
+                "book": "Psalms",
+                "chapter_start": 23,
+                "verse_start": 1,
+                "chapter_end": 23,
+                "verse_end": 6,
+                "text": "Psalms 23:1-6",
+            }
+        ],
         recorded_date=date(2026, 11, 15),
     )
 

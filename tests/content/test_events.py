@@ -30,21 +30,25 @@ def read_events(
     """Read SSE frames until `until(events)` is true; each event gets its SSE id and name."""
     events: list[dict[str, Any]] = []
     frame: dict[str, str] = {}
-    with httpx.Client(base_url=base, timeout=httpx.Timeout(timeout)) as http:
-        with http.stream("GET", path, headers=headers) as response:
-            assert response.status_code == 200, response.read()
-            assert response.headers["content-type"].startswith("text/event-stream")
-            for line in response.iter_lines():
-                if line == "":
-                    if "data" in frame:
-                        event = json.loads(frame["data"])
-                        events.append({**event, "sse_id": int(frame["id"]), "sse_event": frame.get("event")})
-                        if until(events):
-                            return events
-                    frame = {}
-                elif not line.startswith(":"):
-                    name, _, value = line.partition(":")
-                    frame[name] = value.removeprefix(" ")
+    with (
+        httpx.Client(base_url=base, timeout=httpx.Timeout(timeout)) as http,
+        http.stream("GET", path, headers=headers) as response,
+    ):
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line == "":
+                if "data" in frame:
+                    event = json.loads(frame["data"])
+                    events.append(
+                        {**event, "sse_id": int(frame["id"]), "sse_event": frame.get("event")}
+                    )
+                    if until(events):
+                        return events
+                frame = {}
+            elif not line.startswith(":"):
+                name, _, value = line.partition(":")
+                frame[name] = value.removeprefix(" ")
     return events
 
 
@@ -56,7 +60,9 @@ def test_progress_streams_during_a_real_encode_and_resumes_after_reconnect(
     live_api: str, worker: object, tone_m4a: Path
 ) -> None:
     headers = _sign_in(live_api)
-    content = httpx.post(f"{live_api}/api/v1/content", json={"title": "Live progress"}, headers=headers).json()
+    content = httpx.post(
+        f"{live_api}/api/v1/content", json={"title": "Live progress"}, headers=headers
+    ).json()
     path = f"/api/v1/content/{content['id']}/events"
 
     first: list[dict[str, Any]] = []
@@ -74,9 +80,13 @@ def test_progress_streams_during_a_real_encode_and_resumes_after_reconnect(
         reader.start()
     connected.wait(1.0)  # let both subscribe before the upload starts events flowing
     with open(tone_m4a, "rb") as body:
-        sent = httpx.put(f"{live_api}/api/v1/content/{content['id']}/source", content=body, headers=headers)
+        sent = httpx.put(
+            f"{live_api}/api/v1/content/{content['id']}/source", content=body, headers=headers
+        )
     assert sent.status_code == 202, sent.text
-    wait_for_status(httpx.Client(base_url=live_api, headers=headers), content["id"], {}, {"ready", "failed"})
+    wait_for_status(
+        httpx.Client(base_url=live_api, headers=headers), content["id"], {}, {"ready", "failed"}
+    )
     for reader in readers:
         reader.join(timeout=60)
 
@@ -98,5 +108,7 @@ def test_progress_streams_during_a_real_encode_and_resumes_after_reconnect(
 
 def test_private_content_events_are_for_the_owner_only(live_api: str) -> None:
     headers = _sign_in(live_api)
-    content = httpx.post(f"{live_api}/api/v1/content", json={"title": "Private"}, headers=headers).json()
+    content = httpx.post(
+        f"{live_api}/api/v1/content", json={"title": "Private"}, headers=headers
+    ).json()
     assert httpx.get(f"{live_api}/api/v1/content/{content['id']}/events").status_code == 404

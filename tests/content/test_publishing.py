@@ -17,7 +17,9 @@ def _ids(client) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_a_draft_cannot_be_published(client, accounts) -> None:  # type: ignore[no-untyped-def]
     creator = accounts.make("creator")
-    made = client.post("/api/v1/content", json={"title": "Draft"}, headers=accounts.auth(creator)).json()
+    made = client.post(
+        "/api/v1/content", json={"title": "Draft"}, headers=accounts.auth(creator)
+    ).json()
     response = client.post(f"/api/v1/content/{made['id']}/publish", headers=accounts.auth(creator))
     assert response.status_code == 409
     assert "ready" in response.json()["detail"]
@@ -30,7 +32,9 @@ def test_publish_then_unpublish_shows_and_hides_it(client, accounts) -> None:  #
     assert sermon not in _ids(client)
     assert client.get(f"/api/v1/content/{sermon}/playback").status_code == 404
 
-    published = client.post(f"/api/v1/content/{sermon}/publish", json={"visibility": "public"}, headers=headers)
+    published = client.post(
+        f"/api/v1/content/{sermon}/publish", json={"visibility": "public"}, headers=headers
+    )
     assert published.status_code == 200, published.text
     assert published.json()["visibility"] == "public" and published.json()["published_at"]
     assert _ids(client) == [sermon]
@@ -45,7 +49,11 @@ def test_publish_then_unpublish_shows_and_hides_it(client, accounts) -> None:  #
 def test_unlisted_content_plays_by_id_but_is_not_listed(client, accounts) -> None:  # type: ignore[no-untyped-def]
     creator = accounts.make("creator")
     sermon = make_sermon(creator["id"], published=False, visibility="private")
-    client.post(f"/api/v1/content/{sermon}/publish", json={"visibility": "unlisted"}, headers=accounts.auth(creator))
+    client.post(
+        f"/api/v1/content/{sermon}/publish",
+        json={"visibility": "unlisted"},
+        headers=accounts.auth(creator),
+    )
     assert client.get(f"/api/v1/content/{sermon}/playback").status_code == 200
     assert _ids(client) == []
 
@@ -89,18 +97,29 @@ def test_delete_removes_rows_and_every_generations_objects(app, client, accounts
     creator = accounts.make("creator")
     sermon = make_sermon(creator["id"], segments=[{"start": 0, "end": 1, "text": "Amen."}])
     storage = app.state.storage
-    for key in (f"media/{sermon}/g1/audio.mp3", f"media/{sermon}/g2/hls/master.m3u8", f"sources/{sermon}/a.m4a"):
+    for key in (
+        f"media/{sermon}/g1/audio.mp3",
+        f"media/{sermon}/g2/hls/master.m3u8",
+        f"sources/{sermon}/a.m4a",
+    ):
         storage.put_bytes(key, b"x")
     with session_scope() as session:
         session.get(Content, sermon).source_key = f"sources/{sermon}/a.m4a"  # type: ignore[union-attr]
-        session.add(Job(content_id=sermon, step="probe", generation=1, queue="media", status="succeeded"))
+        session.add(
+            Job(content_id=sermon, step="probe", generation=1, queue="media", status="succeeded")
+        )
 
     response = client.delete(f"/api/v1/content/{sermon}", headers=accounts.auth(creator))
 
     assert response.status_code == 204
-    assert storage.list_keys(f"media/{sermon}/") == [] and storage.list_keys(f"sources/{sermon}/") == []
+    assert (
+        storage.list_keys(f"media/{sermon}/") == []
+        and storage.list_keys(f"sources/{sermon}/") == []
+    )
     with session_scope() as session:
         for model in (Asset, Job, Transcript):
             assert session.query(model).filter_by(content_id=sermon).count() == 0
         assert session.get(Content, sermon) is None
-    assert client.get(f"/api/v1/content/{sermon}", headers=accounts.auth(creator)).status_code == 404
+    assert (
+        client.get(f"/api/v1/content/{sermon}", headers=accounts.auth(creator)).status_code == 404
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import feedparser
 
-from tests.sermons import make_sermon, make_series
+from tests.sermons import make_sermon
 
 SEGMENTS = [{"start": 0.0, "end": 2.0, "text": "Grace and peace."}]
 
@@ -16,8 +16,11 @@ def _make_feed(client, accounts):  # type: ignore[no-untyped-def]
     series = client.post(
         "/api/v1/series",
         json={
-            "title": "Sunday Mornings", "description": "Sermons from Sunday service.",
-            "author": "Grace Church", "image_url": "https://cdn.example.org/art.jpg", "explicit": False,
+            "title": "Sunday Mornings",
+            "description": "Sermons from Sunday service.",
+            "author": "Grace Church",
+            "image_url": "https://cdn.example.org/art.jpg",
+            "explicit": False,
         },
         headers=headers,
     )
@@ -29,8 +32,14 @@ def _make_feed(client, accounts):  # type: ignore[no-untyped-def]
 def test_series_feed_parses_with_every_required_itunes_tag(client, accounts) -> None:  # type: ignore[no-untyped-def]
     owner, _, series_id = _make_feed(client, accounts)
     sermon = make_sermon(
-        owner["id"], title="The Good Shepherd", series_id=series_id, speaker="Pastor Ann",
-        description="John 10", segments=SEGMENTS, mp3_bytes=123_456, duration=1830.4,
+        owner["id"],
+        title="The Good Shepherd",
+        series_id=series_id,
+        speaker="Pastor Ann",
+        description="John 10",
+        segments=SEGMENTS,
+        mp3_bytes=123_456,
+        duration=1830.4,
     )
 
     response = client.get(f"/api/v1/series/{series_id}/feed.xml")
@@ -64,11 +73,18 @@ def test_series_feed_parses_with_every_required_itunes_tag(client, accounts) -> 
 def test_feeds_carry_only_public_published_ready_sermons(client, accounts) -> None:  # type: ignore[no-untyped-def]
     owner, _, series_id = _make_feed(client, accounts)
     public = make_sermon(owner["id"], series_id=series_id)
-    for hidden in ({"visibility": "private"}, {"visibility": "unlisted"}, {"published": False}, {"status": "processing"}):
+    for hidden in (
+        {"visibility": "private"},
+        {"visibility": "unlisted"},
+        {"published": False},
+        {"status": "processing"},
+    ):
         make_sermon(owner["id"], series_id=series_id, **hidden)
     elsewhere = make_sermon(owner["id"])
 
-    series_items = feedparser.parse(client.get(f"/api/v1/series/{series_id}/feed.xml").content).entries
+    series_items = feedparser.parse(
+        client.get(f"/api/v1/series/{series_id}/feed.xml").content
+    ).entries
     all_items = feedparser.parse(client.get("/api/v1/feed.xml").content).entries
 
     assert [e.id for e in series_items] == [f"urn:uuid:{public}"]
@@ -81,9 +97,16 @@ def test_an_unchanged_feed_answers_304_and_a_change_answers_200(client, accounts
     first = client.get(f"/api/v1/series/{series_id}/feed.xml")
     etag, last_modified = first.headers["etag"], first.headers["last-modified"]
 
-    assert client.get(f"/api/v1/series/{series_id}/feed.xml", headers={"If-None-Match": etag}).status_code == 304
     assert (
-        client.get(f"/api/v1/series/{series_id}/feed.xml", headers={"If-Modified-Since": last_modified}).status_code
+        client.get(
+            f"/api/v1/series/{series_id}/feed.xml", headers={"If-None-Match": etag}
+        ).status_code
+        == 304
+    )
+    assert (
+        client.get(
+            f"/api/v1/series/{series_id}/feed.xml", headers={"If-Modified-Since": last_modified}
+        ).status_code
         == 304
     )
     assert client.post(f"/api/v1/content/{sermon}/unpublish", headers=headers).status_code == 200
@@ -96,9 +119,17 @@ def test_series_are_changed_by_their_owner_or_an_admin(client, accounts) -> None
     _, headers, series_id = _make_feed(client, accounts)
     other = accounts.auth(accounts.make("creator"))
     admin = accounts.auth(accounts.make("admin"))
-    assert client.patch(f"/api/v1/series/{series_id}", json={"title": "X"}, headers=other).status_code == 403
-    assert client.patch(f"/api/v1/series/{series_id}", json={"title": "Y"}, headers=admin).status_code == 200
-    renamed = client.patch(f"/api/v1/series/{series_id}", json={"title": "Evenings"}, headers=headers)
+    assert (
+        client.patch(f"/api/v1/series/{series_id}", json={"title": "X"}, headers=other).status_code
+        == 403
+    )
+    assert (
+        client.patch(f"/api/v1/series/{series_id}", json={"title": "Y"}, headers=admin).status_code
+        == 200
+    )
+    renamed = client.patch(
+        f"/api/v1/series/{series_id}", json={"title": "Evenings"}, headers=headers
+    )
     assert renamed.json()["title"] == "Evenings"
     assert client.get(f"/api/v1/series/{series_id}").json()["title"] == "Evenings"
     feed = feedparser.parse(client.get(f"/api/v1/series/{series_id}/feed.xml").content)

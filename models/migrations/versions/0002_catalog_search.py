@@ -36,8 +36,9 @@ SQLITE_UP = [
     "CREATE TRIGGER content_fts_insert AFTER INSERT ON content BEGIN "
     "INSERT INTO content_fts (content_id, title, speaker, description, transcript) "
     "VALUES (new.id, new.title, new.speaker, new.description, ''); END",
-    "CREATE TRIGGER content_fts_update AFTER UPDATE OF title, speaker, description ON content BEGIN "
-    "UPDATE content_fts SET title = new.title, speaker = new.speaker, description = new.description "
+    "CREATE TRIGGER content_fts_update AFTER UPDATE OF title, speaker, description ON content "
+    "BEGIN UPDATE content_fts "
+    "SET title = new.title, speaker = new.speaker, description = new.description "
     "WHERE content_id = new.id; END",
     "CREATE TRIGGER content_fts_delete AFTER DELETE ON content BEGIN "
     "DELETE FROM content_fts WHERE content_id = old.id; END",
@@ -62,8 +63,12 @@ def upgrade() -> None:
             "ALTER TABLE transcripts ADD COLUMN search_vector tsvector "
             "GENERATED ALWAYS AS (to_tsvector('english', coalesce(text, ''))) STORED"
         )
-        op.execute("CREATE INDEX ix_transcripts_search_vector ON transcripts USING GIN (search_vector)")
-        op.execute("CREATE INDEX ix_content_scripture ON content USING GIN (scripture jsonb_path_ops)")
+        op.execute(
+            "CREATE INDEX ix_transcripts_search_vector ON transcripts USING GIN (search_vector)"
+        )
+        op.execute(
+            "CREATE INDEX ix_content_scripture ON content USING GIN (scripture jsonb_path_ops)"
+        )
     elif dialect == "sqlite":
         for statement in SQLITE_UP:
             op.execute(statement)
@@ -76,7 +81,13 @@ def downgrade() -> None:
         op.execute("ALTER TABLE transcripts DROP COLUMN IF EXISTS search_vector")
         op.execute("ALTER TABLE content DROP COLUMN IF EXISTS search_vector")
     elif dialect == "sqlite":
-        for name in ("content_fts_insert", "content_fts_update", "content_fts_delete",
-                     "transcript_fts_insert", "transcript_fts_update", "transcript_fts_delete"):
+        for name in (
+            "content_fts_insert",
+            "content_fts_update",
+            "content_fts_delete",
+            "transcript_fts_insert",
+            "transcript_fts_update",
+            "transcript_fts_delete",
+        ):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS content_fts")

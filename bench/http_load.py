@@ -1,0 +1,120 @@
+"""A small HTTP/1.1 load generator on raw asyncio sockets with keep-alive (wrk is not installed,
+and an HTTP client library's own overhead would cap the figures before the server does).
+
+Closed loop (`saturate`): C connections send back to back: the server's maximum rate.
+Open loop (`paced`): requests are due at a fixed rate whatever the answers; latency counts from
+when a request was due, so a stalled server is not hidden (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label:<34} {self.rate:9.0f} req/s   p50 {self.percentile(0.50):6.2f} ms   "
+            f"p99 {self.percentile(0.99):6.2f} ms   errors {self.errors}"
+        )
+
+
+class Connection:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, path: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n\r\n".encode()
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        if length:
+            await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def saturate(
+    host: str, port: int, paths: list[str], connections: int, seconds: float
+) -> LoadResult:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(n: int) -> None:
+        nonlocal errors
+        connection = Connection(host, port)
+        i = n
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            status = await connection.request(paths[i % len(paths)])
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += status >= 400
+            i += connections
+        connection.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(n) for n in range(connections)))
+    return LoadResult(len(latencies), time.perf_counter() - began, latencies, errors)
+
+
+async def paced(
+    host: str, port: int, paths: list[str], rate: float, connections: int, seconds: float
+) -> LoadResult:
+    latencies: list[float] = []
+    errors = 0
+    interval = connections / rate  # each connection's share of the rate
+    began = time.perf_counter()
+    total = int(rate * seconds)
+    give_up = began + seconds * 3  # a server far behind its schedule: stop, its p99 is told
+
+    async def worker(n: int) -> None:
+        nonlocal errors
+        connection = Connection(host, port)
+        due = began + n * interval / connections
+        for k in range(n, total, connections):
+            now = time.perf_counter()
+            if now > give_up:
+                break
+            if due > now:
+                await asyncio.sleep(due - now)
+            status = await connection.request(paths[k % len(paths)])
+            latencies.append((time.perf_counter() - due) * 1000)
+            errors += status >= 400
+            due += interval
+        connection.close()
+
+    await asyncio.gather(*(worker(n) for n in range(connections)))
+    return LoadResult(len(latencies), time.perf_counter() - began, latencies, errors)
