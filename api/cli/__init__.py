@@ -22,7 +22,13 @@ def _register() -> None:
 
     for command in (db, users, run, demo, clock):
         cli.add_command(command)
-    for module, name in (("api.cli.media", "media"), ("api.cli.jobs", "jobs"), ("api.cli.jobs", "queues")):
+    optional = (
+        ("api.cli.media", "media"),
+        ("api.cli.jobs", "jobs"),
+        ("api.cli.jobs", "queues"),
+        ("api.cli.storage", "storage"),
+    )
+    for module, name in optional:
         try:
             command = getattr(__import__(module, fromlist=[name]), name)
         except (ImportError, AttributeError):

@@ -100,3 +100,15 @@ def test_a_missing_bucket_is_a_permanent_failure(s3: Any) -> None:
     with pytest.raises(StorageRefused) as raised:
         storage.put_bytes("media/c/g1/x.json", b"{}")
     assert not raised.value.transient
+
+
+def test_the_bucket_is_set_up_for_browser_uploads_and_unfinished_ones_expire(s3: Any) -> None:
+    from pipelines.bucket import configure_bucket
+
+    storage = S3Storage(s3)
+    configure_bucket(storage, ["https://media.church.test"], abort_after_days=2)
+    configure_bucket(storage, ["https://media.church.test"], abort_after_days=2)  # idempotent
+    (rule,) = storage.client.get_bucket_cors(Bucket=s3.s3_bucket)["CORSRules"]
+    assert rule["ExposeHeaders"] == ["ETag"] and "PUT" in rule["AllowedMethods"]
+    (lifecycle,) = storage.client.get_bucket_lifecycle_configuration(Bucket=s3.s3_bucket)["Rules"]
+    assert lifecycle["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 2}
