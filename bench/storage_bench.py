@@ -243,7 +243,8 @@ def bench_publish(work: Path, scale: float, rounds: int = 2) -> None:
     from s3transfer.manager import TransferManager
 
     sys.path.insert(0, str(ROOT))
-    from pipelines.storage import S3Storage, put_many
+    from pipelines.s3 import S3Storage
+    from pipelines.storage import put_many
     from settings import load_settings
 
     port = _free_port()

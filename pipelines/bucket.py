@@ -3,7 +3,7 @@ parts of multipart uploads nobody finished (a second net under the clock's sweep
 
 from __future__ import annotations
 
-from pipelines.storage import S3Storage, _s3_errors
+from pipelines.s3 import S3Storage, _s3_errors
 
 __all__ = ["configure_bucket"]
 

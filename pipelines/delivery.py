@@ -161,7 +161,7 @@ def _cloudfront_grant(settings: Settings, content_id: str, expires: int) -> Gran
 
 
 def _s3_presigned(settings: Settings, key: str, expires: int) -> str:
-    from pipelines.storage import s3_client  # boto3 client built only where it is used
+    from pipelines.s3 import s3_client  # boto3 client built only where it is used
 
     ttl = max(1, expires - int(time.time()))
     return str(

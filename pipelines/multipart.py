@@ -15,7 +15,8 @@ import msgspec
 from botocore.exceptions import ClientError
 
 from pipelines.object_headers import cache_control_for, content_type_for
-from pipelines.storage import S3Storage, _s3_errors, check_key
+from pipelines.s3 import S3Storage, _s3_errors
+from pipelines.storage import check_key
 
 __all__ = [
     "MAX_PARTS",

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from models import Content, Upload, utcnow
 from pipelines.multipart import abort_upload, pending_uploads
-from pipelines.storage import S3Storage, storage_from_settings
+from pipelines.s3 import S3Storage
+from pipelines.storage import storage_from_settings
 from settings import get_settings
 from workers.db import session_scope
 

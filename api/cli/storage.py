@@ -18,7 +18,8 @@ def storage() -> None:
 def setup(origins: tuple[str, ...], abort_after_days: int) -> None:
     """CORS for browser uploads and a lifecycle rule for unfinished uploads (S3 only)."""
     from pipelines.bucket import configure_bucket
-    from pipelines.storage import S3Storage, storage_from_settings
+    from pipelines.s3 import S3Storage
+    from pipelines.storage import storage_from_settings
 
     settings = settings_or_exit()
     target = storage_from_settings(settings)

@@ -29,7 +29,8 @@ from api.uploads.schemas import (
 )
 from models import Content, Upload, utcnow
 from pipelines import multipart
-from pipelines.storage import S3Storage, Storage
+from pipelines.s3 import S3Storage
+from pipelines.storage import Storage
 from settings import Settings
 
 # Part URLs handed out at once: enough for a few minutes of sending, few enough to answer fast.

@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError
 
 from pipelines.errors import ObjectMissing, StorageRefused, StorageUnavailable
 from pipelines.object_headers import cache_control_for, content_type_for
-from pipelines.storage import LocalStorage, S3Storage, put_many, s3_error
+from pipelines.s3 import S3Storage, s3_error
+from pipelines.storage import LocalStorage, put_many
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 STABLE = "public, max-age=300, s-maxage=86400"
