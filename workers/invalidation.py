@@ -92,12 +92,13 @@ def flush_invalidations(now: float | None = None) -> Invalidation | None:
     if not settings.cloudfront_distribution_id:
         return None
     now = time.time() if now is None else now
-    _refresh_in_flight(settings)
     client = _redis()
     window_s = max(0.1, settings.invalidation_window_s)
     window = int(now // window_s)
     if not client.set(_key("window"), str(window), nx=True, px=int(window_s * 1000)):
-        return None  # another flush sent within this window
+        return None  # another flush ran within this window
+    # Once per window, not per tick: GetInvalidation has its own (low) request rate.
+    _refresh_in_flight(settings)
     drained = client.register_script(_DRAIN)(
         keys=[_key("pending"), _key("pending-contents"), _key("batch")], args=[window]
     )
