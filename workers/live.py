@@ -38,7 +38,10 @@ def recording_path(session: LiveSession) -> str:
     return f"recordings/{session.id}/{{utc}}.mp4"
 
 
-@dramatiq.actor(queue_name="io", max_retries=0, time_limit=120_000)
+# LiveKit's failures are caught and shown on the session (an admin retries them); Dramatiq's
+# retries are for the database or Redis failing under us, and are safe: the row lock and the
+# egress status make a second run start nothing twice.
+@dramatiq.actor(queue_name="io", max_retries=3, min_backoff=1_000, time_limit=120_000)
 def start_egress(session_id: str) -> None:
     """Start recording a live session through LiveKit's Egress API, once."""
     settings = get_settings()
