@@ -13,11 +13,13 @@ from pipelines.cdn import create_invalidation
 from settings import Settings
 
 ALL_FEED_PATH = "/api/v1/feed.xml"
+CATALOG_PATHS = "/api/v1/catalog*"
 
 
 def feed_paths(series_id: str | None) -> list[str]:
-    """The feed URLs a change of one content touches: the all-sermons feed and its series' feed."""
-    paths = [ALL_FEED_PATH]
+    """The listing URLs a change of one content touches: the all-sermons feed, its series' feed,
+    and the catalog's pages (which a CDN keeps for a few seconds)."""
+    paths = [ALL_FEED_PATH, CATALOG_PATHS]
     if series_id:
         paths.append(f"/api/v1/series/{series_id}/feed.xml")
     return paths

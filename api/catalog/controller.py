@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from litestar import Controller, get
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,9 @@ from api.content.scripture import canonical_book
 from api.errors import InvalidInput
 
 MAX_LIMIT = 50
+# The catalog shows public content only, the same to every caller: a CDN may keep a page briefly
+# (publishing shows within this many seconds), and the origin serves far fewer requests.
+CATALOG_CACHE = CacheControlHeader(public=True, max_age=15)
 
 
 class CatalogController(Controller):
@@ -23,6 +27,7 @@ class CatalogController(Controller):
 
     @get(
         "/",
+        cache_control=CATALOG_CACHE,
         summary="Published sermons: filter, search (incl. transcripts), paginate",
         description=(
             "`q` searches titles, descriptions, speakers and transcripts, best match first; each "

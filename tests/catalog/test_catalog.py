@@ -162,3 +162,9 @@ def test_a_forged_cursor_is_a_clear_error(client) -> None:  # type: ignore[no-un
     response = client.get("/api/v1/catalog", params={"cursor": "not-a-cursor"})
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
+
+
+def test_catalog_pages_may_be_kept_briefly_by_a_cdn(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/v1/catalog")
+    assert "public" in response.headers["cache-control"]
+    assert "max-age=15" in response.headers["cache-control"]
