@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
+import signal
 import threading
 from pathlib import Path
 
@@ -119,6 +121,26 @@ def _source_url(step: str, source_key: str | None) -> str | None:
     return url
 
 
+def _clear_earlier_attempts(work_dir: Path) -> None:
+    """Stop what a killed attempt on this machine left running, and remove its folder.
+
+    ffmpeg runs in its own session, so a SIGKILLed worker leaves it encoding as an orphan (its
+    progress pipe breaks, but ffmpeg carries on). Its working directory names the attempt.
+    """
+    job_dir = work_dir.parent
+    if not job_dir.is_dir():
+        return
+    earlier = [d for d in job_dir.iterdir() if d.is_dir()]
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            cwd = os.readlink(proc / "cwd")
+            if any(cwd == str(d) or cwd.startswith(f"{d}/") for d in earlier):
+                log.warning("stopping process %s left by an earlier attempt in %s", proc.name, cwd)
+                os.kill(int(proc.name), signal.SIGKILL)
+    for folder in earlier:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _load(job_id: str) -> tuple[dict[str, StepResult], ContentMetadata, str | None, int, str]:
     """What the step needs from the database: earlier results, metadata, where the source is."""
     with session_scope() as session:
@@ -150,7 +172,7 @@ def run_step(step: str, job_id: str) -> None:
     storage = storage_from_settings(settings)
     # A folder per attempt: a killed attempt's orphaned ffmpeg can never write into this one's.
     work_dir = settings.work_path / job_id / f"a{claim.attempt}"
-    shutil.rmtree(work_dir, ignore_errors=True)
+    _clear_earlier_attempts(work_dir)
     work_dir.mkdir(parents=True)
     try:
         source = (
