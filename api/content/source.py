@@ -1,9 +1,14 @@
-"""Streaming a source file up through the API: constant memory, hashed and size-checked on the way."""
+"""Streaming a source file up through the API: constant memory, hashed and size-checked on
+the way."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -29,23 +34,51 @@ def source_key(content_id: str, filename: str = "") -> str:
     return f"sources/{content_id}/{uuid.uuid4().hex}{suffix}"
 
 
-def _write_all(writer: ObjectWriter, chunks: list[bytes]) -> None:
-    for chunk in chunks:
-        writer.write(chunk)
+class _Sink:
+    """Hashes and writes the body on a thread of its own, one batch behind the receiving: the
+    event loop reads the next batch off the socket while the last one is hashed and written
+    (hashlib and file writes release the GIL). At most two batches are held."""
+
+    def __init__(self, writer: ObjectWriter) -> None:
+        self.writer = writer
+        self.digest = hashlib.sha256()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
+        self._inflight: Future[None] | None = None
+
+    def _store(self, batch: list[bytes]) -> None:
+        for chunk in batch:
+            self.digest.update(chunk)
+            self.writer.write(chunk)
+
+    async def wait(self) -> None:
+        """Until the batch in flight is written; its failure is raised here."""
+        if self._inflight is not None:
+            inflight, self._inflight = self._inflight, None
+            await asyncio.wrap_future(inflight)
+
+    async def put(self, batch: list[bytes]) -> None:
+        await self.wait()
+        self._inflight = self._pool.submit(self._store, batch)
+
+    async def run(self, action: Callable[[], None]) -> None:
+        await self.wait()
+        await asyncio.wrap_future(self._pool.submit(action))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
 
 
 async def receive_source(
     request: Request[Any, Any, Any], storage: Storage, key: str, max_bytes: int, part_size: int
 ) -> tuple[int, str]:
-    """Stream the request body into `key`; returns (bytes, sha256). On any failure nothing is kept."""
+    """Stream the request body into `key`; returns (bytes, sha256). On any failure nothing is
+    kept."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise UploadTooLarge(f"the file is {int(declared)} bytes; the limit is {max_bytes} bytes")
-    writer = await anyio.to_thread.run_sync(open_writer, storage, key, part_size)
-    digest = hashlib.sha256()
+    sink = _Sink(await anyio.to_thread.run_sync(open_writer, storage, key, part_size))
     received = 0
-    # The chunks as they came, not joined: joining makes a fresh multi-MiB buffer per flush, and
-    # glibc then grows each thread's heap instead of reusing memory (+60 MiB RSS over 1 GiB).
+    # The chunks as they came, not joined: joining makes a fresh multi-MiB buffer per batch.
     pending: list[bytes] = []
     pending_bytes = 0
     try:
@@ -53,28 +86,33 @@ async def receive_source(
             received += len(chunk)
             if received > max_bytes:
                 raise UploadTooLarge(f"the file is over the limit of {max_bytes} bytes")
-            digest.update(chunk)
             pending.append(chunk)
             pending_bytes += len(chunk)
             if pending_bytes >= FLUSH_BYTES:
                 batch, pending, pending_bytes = pending, [], 0
-                await anyio.to_thread.run_sync(_write_all, writer, batch)
+                await sink.put(batch)
         if declared is not None and declared.isdigit() and received != int(declared):
             raise UploadIncomplete(
-                f"the upload was cut short: {received} of {declared} bytes arrived; send the file again"
+                f"the upload was cut short: {received} of {declared} bytes arrived; "
+                "send the file again"
             )
         if received == 0:
             raise UploadIncomplete("the request body is empty: send the file's bytes as the body")
         if pending:
-            await anyio.to_thread.run_sync(_write_all, writer, pending)
-        await anyio.to_thread.run_sync(writer.commit)
+            await sink.put(pending)
+        await sink.run(sink.writer.commit)
     except BaseException as exc:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(writer.abort)
-        if isinstance(exc, ClientException | OSError) and not isinstance(exc, UploadTooLarge | UploadIncomplete):
+            with contextlib.suppress(Exception):  # the batch's failure: the abort still runs
+                await sink.wait()
+            await sink.run(sink.writer.abort)
+        sink.close()
+        cut_short = isinstance(exc, ClientException | OSError)
+        if cut_short and not isinstance(exc, UploadTooLarge | UploadIncomplete):
             raise UploadIncomplete("the upload was cut short; send the file again") from None
         raise
-    return received, digest.hexdigest()
+    sink.close()
+    return received, sink.digest.hexdigest()
 
 
 async def accept_source(
