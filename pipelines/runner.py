@@ -129,6 +129,13 @@ def _run(
         reader.start()
     try:
         status, usage = _watch(proc, started, timeout, cancel, progress, on_progress, duration)
+    except BaseException:
+        # Dramatiq's TimeLimitExceeded and Shutdown arrive asynchronously in this thread: the
+        # process group must not outlive the step that owned it.
+        _kill_group(proc)
+        with contextlib.suppress(ChildProcessError):
+            os.wait4(proc.pid, 0)
+        raise
     finally:
         for reader in readers:
             reader.join(timeout=5)

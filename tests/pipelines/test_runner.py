@@ -79,3 +79,19 @@ def test_progress_is_reported_a_few_times_a_second_at_most(tmp_path):
                on_progress=lambda f: calls.append(time.monotonic()), duration=10.0)  # fmt: skip
     wall = time.monotonic() - started
     assert len(calls) <= wall * 4 + 2
+
+
+class _TimeLimit(Exception):
+    """Stands in for Dramatiq's TimeLimitExceeded, which lands in whatever Python code runs next."""
+
+
+def test_an_exception_raised_while_watching_kills_the_process_group(tmp_path: Path) -> None:
+    def explode(_: float) -> None:
+        raise _TimeLimit
+
+    with pytest.raises(_TimeLimit):
+        run_ffmpeg(
+            [*slow_encode(tmp_path / "x"), "-progress", "pipe:1"],
+            timeout=120, cwd=tmp_path, on_progress=explode, duration=600,
+        )
+    assert running_marked() == []
