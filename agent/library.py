@@ -1,4 +1,4 @@
-"""What the agent knows: published sermons found by words from their title, speaker or transcript."""
+"""What the agent knows: public sermons found by words of their title, speaker or transcript."""
 
 from __future__ import annotations
 

@@ -33,8 +33,14 @@ from pipelines.storage import storage_from_settings
 from settings import Settings, get_settings
 
 API_HANDLERS: list = [
-    AuthController, UsersController, ContentController, CatalogController, UploadsController,
-    content_events, SeriesController, all_sermons_feed,
+    AuthController,
+    UsersController,
+    ContentController,
+    CatalogController,
+    UploadsController,
+    content_events,
+    SeriesController,
+    all_sermons_feed,
     AdminJobsController,
     reprocess_content,
     LiveController,
@@ -68,12 +74,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=_initial_state(settings),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores={STORE: rate_limit_store(settings)},
-        middleware=[prometheus.middleware, auth_rate_limit(settings).middleware, DefineMiddleware(BearerAuthMiddleware, exclude=["^/cdn/", "^/healthz", "^/schema", "^/api/v1/live/webhooks$"])],
+        middleware=[
+            prometheus.middleware,
+            auth_rate_limit(settings).middleware,
+            DefineMiddleware(
+                BearerAuthMiddleware,
+                exclude=["^/cdn/", "^/healthz", "^/schema", "^/api/v1/live/webhooks$"],
+            ),
+        ],
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=["ETag", "Last-Event-ID"]),
         openapi_config=OpenAPIConfig(
             title="CNT Media API",
             version="1.0.0",
-            description="Uploads, processing, playback, catalog, feeds and live services of CNT Media.",
+            description="Uploads, processing, playback, catalog, feeds and live services.",
             path="/schema",
         ),
         request_max_body_size=1_000_000,

@@ -116,7 +116,9 @@ _HTTP_CODES = {
 }
 
 
-def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def http_error_handler(
+    request: Request[Any, Any, Any], exc: HTTPException
+) -> Response[dict[str, Any]]:
     if exc.status_code >= 500:
         log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
     if isinstance(exc, LitestarValidation):
@@ -138,7 +140,9 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     )
 
 
-def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def internal_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
     # The traceback goes to the log; the caller gets a code, never internals or secrets.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return Response(
@@ -152,12 +156,18 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 _UNSTORABLE_TEXT = {"22021", "22P05"}
 
 
-def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+def database_error_handler(
+    request: Request[Any, Any, Any], exc: DBAPIError
+) -> Response[dict[str, Any]]:
     """Text PostgreSQL refuses is the caller's mistake (a 422), found by schemathesis; any other
     database error is ours."""
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(
+        getattr(exc.orig, "diag", None), "sqlstate", None
+    )
     if sqlstate in _UNSTORABLE_TEXT:
-        return api_error_handler(request, InvalidInput("text may not contain NUL (\\u0000) characters"))
+        return api_error_handler(
+            request, InvalidInput("text may not contain NUL (\\u0000) characters")
+        )
     return internal_error_handler(request, exc)
 
 

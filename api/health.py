@@ -33,6 +33,10 @@ async def readyz(state: State) -> Response[dict[str, Any]]:
         checks["redis"] = f"unreachable: {type(exc).__name__}"
     failing = [name for name, status in checks.items() if status != "ok"]
     if failing:
-        body = {"code": "not_ready", "detail": f"{', '.join(failing)} not reachable", "checks": checks}
+        body = {
+            "code": "not_ready",
+            "detail": f"{', '.join(failing)} not reachable",
+            "checks": checks,
+        }
         return Response(body, status_code=503)
     return Response({"status": "ok", "checks": checks}, status_code=200)

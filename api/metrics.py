@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
-prometheus = PrometheusConfig(app_name="cnt-api", prefix="cnt_api", group_path=True, exclude=["^/metrics"])
+prometheus = PrometheusConfig(
+    app_name="cnt-api", prefix="cnt_api", group_path=True, exclude=["^/metrics"]
+)
 
 
 class MetricsController(PrometheusController):

@@ -1,7 +1,7 @@
 """Run every benchmark module (`bench/*_bench.py`, each with a `main()`), or the ones named.
 
-    python -m bench                 # all of them
-    python -m bench pipelines jobs  # only bench/pipelines_bench.py and bench/jobs_bench.py
+python -m bench                 # all of them
+python -m bench pipelines jobs  # only bench/pipelines_bench.py and bench/jobs_bench.py
 """
 
 from __future__ import annotations

@@ -38,7 +38,9 @@ class Content(IdMixin, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     speaker: Mapped[str] = mapped_column(String(200), default="", index=True)
-    series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"), index=True)
+    series_id: Mapped[str | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
     scripture: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     language: Mapped[str] = mapped_column(String(16), default="en")
@@ -68,7 +70,9 @@ class Asset(IdMixin, Base):
     __tablename__ = "assets"
     __table_args__ = (UniqueConstraint("content_id", "generation", "key"),)
 
-    content_id: Mapped[str] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"), index=True)
+    content_id: Mapped[str] = mapped_column(
+        ForeignKey("content.id", ondelete="CASCADE"), index=True
+    )
     generation: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(500))
@@ -101,7 +105,9 @@ class Upload(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "uploads"
 
-    content_id: Mapped[str] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"), index=True)
+    content_id: Mapped[str] = mapped_column(
+        ForeignKey("content.id", ondelete="CASCADE"), index=True
+    )
     s3_upload_id: Mapped[str] = mapped_column(String(1024))
     key: Mapped[str] = mapped_column(String(500))
     part_size: Mapped[int] = mapped_column(BigInteger)

@@ -21,7 +21,9 @@ class Job(IdMixin, Base):
         Index("ix_jobs_status_queued_at", "status", "queued_at"),
     )
 
-    content_id: Mapped[str] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"), index=True)
+    content_id: Mapped[str] = mapped_column(
+        ForeignKey("content.id", ondelete="CASCADE"), index=True
+    )
     step: Mapped[str] = mapped_column(String(32))
     generation: Mapped[int] = mapped_column(Integer)
     queue: Mapped[str] = mapped_column(String(32))

@@ -43,6 +43,8 @@ class LiveEvent(Base):
     __tablename__ = "live_events"
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    session_id: Mapped[str | None] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"))
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE")
+    )
     event: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

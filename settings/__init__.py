@@ -1,4 +1,4 @@
-"""One typed settings object, read from the environment and an optional `.env`, for every process."""
+"""One typed settings object for every process, from the environment and an optional `.env`."""
 
 from __future__ import annotations
 
@@ -224,7 +224,9 @@ def _check_required(settings: Settings) -> None:
     if len(settings.jwt_secret) not in (0,) and len(settings.jwt_secret) < 32:
         raise SettingsError("setting JWT_SECRET is malformed: use at least 32 characters")
     if settings.transcription_provider == "deepgram" and not settings.deepgram_api_key:
-        raise SettingsError("setting DEEPGRAM_API_KEY is required when TRANSCRIPTION_PROVIDER=deepgram")
+        raise SettingsError(
+            "setting DEEPGRAM_API_KEY is required when TRANSCRIPTION_PROVIDER=deepgram"
+        )
     if settings.transcription_provider == "openai" and not (
         settings.openai_api_key or settings.openai_base_url
     ):
@@ -232,7 +234,9 @@ def _check_required(settings: Settings) -> None:
     try:
         heights = settings.ladder_heights
     except ValueError:
-        raise SettingsError("setting VIDEO_LADDER is malformed: use heights like 1080,720,480") from None
+        raise SettingsError(
+            "setting VIDEO_LADDER is malformed: use heights like 1080,720,480"
+        ) from None
     if not heights or min(heights) < 144:
         raise SettingsError("setting VIDEO_LADDER is malformed: heights must be 144 or more")
 

@@ -59,7 +59,7 @@ def _psql(sql: str) -> None:
 
 
 def _ensure_services() -> None:
-    """`make test` starts PostgreSQL and Redis when they are installed but stopped; say so if not."""
+    """`make test` starts PostgreSQL and Redis when installed but stopped; say so if not."""
     for host, port, name in (("127.0.0.1", 5432, "PostgreSQL"), ("127.0.0.1", 6379, "Redis")):
         with socket.socket() as sock:
             sock.settimeout(2)
@@ -98,7 +98,10 @@ def _clean_redis() -> None:
     client.close()
 
 
-TABLES = "live_events, live_sessions, uploads, transcripts, assets, jobs, content, series, refresh_tokens, users"
+TABLES = (
+    "live_events, live_sessions, uploads, transcripts, assets, jobs, content, series, "
+    "refresh_tokens, users"
+)
 
 
 @pytest.fixture()

@@ -18,7 +18,9 @@ def _children_of(pid: int) -> list[int]:
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
         except OSError:
             continue
         if int(fields.get("PPid", "0").strip()) == pid:
@@ -29,7 +31,11 @@ def _children_of(pid: int) -> list[int]:
 
 def test_cnt_run_prints_a_playable_url_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATA_DIR", "PUBLIC_BASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DATA_DIR", "PUBLIC_BASE_URL")
+    }
     env.update(
         {
             "ENV": "development",  # the embedded defaults: SQLite and files under ./var
@@ -38,10 +44,19 @@ def test_cnt_run_prints_a_playable_url_and_stops_everything_on_ctrl_c(tmp_path: 
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         }
     )
-    subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "db", "upgrade"], cwd=tmp_path, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-c", "from api.cli import main; main()", "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", "from api.cli import main; main()", "run"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url, lines = None, []
     try:
@@ -56,8 +71,19 @@ def test_cnt_run_prints_a_playable_url_and_stops_everything_on_ctrl_c(tmp_path: 
                 url = line.split(": ", 1)[1].strip()
         assert url, "".join(lines[-40:])
         probe = subprocess.run(
-            ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:format=duration", "-of", "json", url],
-            capture_output=True, text=True, check=True,
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=codec_type:format=duration",
+                "-of",
+                "json",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         read_back = json.loads(probe.stdout)
         assert any(s["codec_type"] == "audio" for s in read_back["streams"])
@@ -69,5 +95,9 @@ def test_cnt_run_prints_a_playable_url_and_stops_everything_on_ctrl_c(tmp_path: 
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
     time.sleep(1)
-    alive = [pid for pid in children if Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    alive = [
+        pid
+        for pid in children
+        if Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    ]
     assert alive == []

@@ -15,7 +15,9 @@ from settings import SettingsError, load_settings
 CNT = [sys.executable, "-c", "from api.cli import main; main()"]
 
 
-def test_malformed_setting_is_named_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malformed_setting_is_named_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("UPLOAD_MAX_BYTES", "lots")
     with pytest.raises(SettingsError) as error:
         load_settings(env_file=None, data_dir=str(tmp_path))
@@ -36,14 +38,18 @@ def test_production_needs_its_secrets(tmp_path: Path, monkeypatch: pytest.Monkey
         load_settings(env_file=None, data_dir=str(tmp_path))
 
 
-def test_provider_without_its_key_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_provider_without_its_key_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TRANSCRIPTION_PROVIDER", "deepgram")
     monkeypatch.delenv("DEEPGRAM_API_KEY", raising=False)
     with pytest.raises(SettingsError, match="DEEPGRAM_API_KEY"):
         load_settings(env_file=None, data_dir=str(tmp_path))
 
 
-def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dotenv_file_is_read_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("HLS_SEGMENT_S=4\nLOG_LEVEL=DEBUG\n")
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
@@ -52,14 +58,18 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatc
     assert settings.log_level == "WARNING"
 
 
-def test_secrets_never_show_in_the_settings_repr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secrets_never_show_in_the_settings_repr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DEEPGRAM_API_KEY", "dg-very-secret-key")
     settings = load_settings(env_file=None, data_dir=str(tmp_path))
     assert "dg-very-secret-key" not in repr(settings)
     assert settings.jwt_secret not in repr(settings)
 
 
-def test_embedded_defaults_put_everything_under_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_embedded_defaults_put_everything_under_var(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("DATABASE_URL", "DATA_DIR", "STORAGE_DIR", "CDN_BASE_URL", "PUBLIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -95,7 +105,15 @@ def test_migrations_run_up_and_down_on_sqlite(tmp_path: Path) -> None:
     upgrade(url)
     engine = make_sync_engine(url)
     tables = set(inspect(engine).get_table_names())
-    assert {"users", "content", "jobs", "assets", "transcripts", "live_sessions", "series"} <= tables
+    assert {
+        "users",
+        "content",
+        "jobs",
+        "assets",
+        "transcripts",
+        "live_sessions",
+        "series",
+    } <= tables
     downgrade(url, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()

@@ -1,4 +1,4 @@
-"""Events on Redis pub/sub, with a short numbered backlog so a reconnecting client misses nothing."""
+"""Events on Redis pub/sub, with a short numbered backlog: a reconnecting client misses nothing."""
 
 from __future__ import annotations
 

@@ -83,7 +83,9 @@ STORE_HOOKS: dict[str, Callable[[Session, Content, StepResult], None]] = {
 }
 
 
-def store_result(session: Session, content: Content, step: str, generation: int, result: StepResult) -> None:
+def store_result(
+    session: Session, content: Content, step: str, generation: int, result: StepResult
+) -> None:
     store_assets(session, content, generation, result)
     hook = STORE_HOOKS.get(step)
     if hook is not None:

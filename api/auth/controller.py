@@ -26,7 +26,10 @@ class AuthController(Controller):
 
     @post("/register", status_code=201, summary="Create a listener account and sign in")
     async def register(
-        self, data: JSONBody[RegisterIn], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self,
+        data: JSONBody[RegisterIn],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> TokensOut:
         user = await create_user(db, data.email, data.password, "listener", data.display_name)
         tokens = await issue_tokens(db, settings, user)
@@ -35,23 +38,33 @@ class AuthController(Controller):
 
     @post("/login", status_code=200, summary="Sign in with email and password")
     async def login(
-        self, data: JSONBody[LoginIn], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self,
+        data: JSONBody[LoginIn],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> TokensOut:
         user = await authenticate(db, data.email, data.password)
         tokens = await issue_tokens(db, settings, user)
         await db.commit()
         return tokens
 
-    @post("/refresh", status_code=200, summary="Exchange a refresh token for new tokens (it rotates)")
+    @post(
+        "/refresh", status_code=200, summary="Exchange a refresh token for new tokens (it rotates)"
+    )
     async def refresh(
-        self, data: JSONBody[RefreshIn], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self,
+        data: JSONBody[RefreshIn],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> TokensOut:
         tokens = await rotate(db, settings, data.refresh_token)
         await db.commit()
         return tokens
 
     @get("/me", guards=[signed_in], summary="The signed-in account")
-    async def me(self, user: NamedDependency[AuthUser | None], db: NamedDependency[AsyncSession]) -> UserOut:
+    async def me(
+        self, user: NamedDependency[AuthUser | None], db: NamedDependency[AsyncSession]
+    ) -> UserOut:
         assert user is not None
         row = await db.get(User, user.id)
         if row is None:

@@ -16,19 +16,25 @@ from settings import get_settings
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     """Anonymous callers pass through (public routes serve them); a bad token is a 401."""
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         token = ""
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
-                raise Unauthorized("use an Authorization header of the form 'Bearer <access token>'")
+                raise Unauthorized(
+                    "use an Authorization header of the form 'Bearer <access token>'"
+                )
         elif connection.scope["type"] == "websocket":
             # Browsers cannot set headers on a WebSocket: they pass the token as a query parameter.
             token = connection.query_params.get("token", "")
         if not token:
             return AuthenticationResult(user=None, auth=None)
-        return AuthenticationResult(user=read_access_token(get_settings(), token.strip()), auth=token)
+        return AuthenticationResult(
+            user=read_access_token(get_settings(), token.strip()), auth=token
+        )
 
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthUser | None:

@@ -6,8 +6,15 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, examples=["pastor@church.org"])]
-Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256, examples=["correct horse battery"])]
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, examples=["pastor@church.org"]
+    ),
+]
+Password = Annotated[
+    str, msgspec.Meta(min_length=8, max_length=256, examples=["correct horse battery"])
+]
 
 
 class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):

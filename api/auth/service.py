@@ -26,8 +26,15 @@ def auth_user(user: User) -> AuthUser:
     return AuthUser(id=user.id, email=user.email, role=user.role, name=user.display_name)  # type: ignore[arg-type]
 
 
-async def create_user(db: AsyncSession, email: str, password: str, role: str = "listener", display_name: str = "") -> User:
-    user = User(email=email.strip().lower(), password_hash=hash_password(password), role=role, display_name=display_name)
+async def create_user(
+    db: AsyncSession, email: str, password: str, role: str = "listener", display_name: str = ""
+) -> User:
+    user = User(
+        email=email.strip().lower(),
+        password_hash=hash_password(password),
+        role=role,
+        display_name=display_name,
+    )
     db.add(user)
     try:
         await db.flush()
@@ -47,22 +54,34 @@ async def authenticate(db: AsyncSession, email: str, password: str) -> User:
     return user
 
 
-async def issue_tokens(db: AsyncSession, settings: Settings, user: User, family: str | None = None) -> TokensOut:
+async def issue_tokens(
+    db: AsyncSession, settings: Settings, user: User, family: str | None = None
+) -> TokensOut:
     refresh, claims = create_refresh_token(settings, user.id, family)
     db.add(
         RefreshToken(
-            id=claims.jti, user_id=user.id, family_id=claims.family, issued_at=utcnow(), expires_at=claims.expires_at
+            id=claims.jti,
+            user_id=user.id,
+            family_id=claims.family,
+            issued_at=utcnow(),
+            expires_at=claims.expires_at,
         )
     )
     await db.flush()
     access = create_access_token(settings, auth_user(user))
-    return TokensOut(access_token=access, refresh_token=refresh, expires_in=settings.access_token_ttl_s)
+    return TokensOut(
+        access_token=access, refresh_token=refresh, expires_in=settings.access_token_ttl_s
+    )
 
 
 async def rotate(db: AsyncSession, settings: Settings, token: str) -> TokensOut:
     """Exchange a refresh token for new tokens. A token used twice was stolen: revoke its family."""
     claims = read_refresh_token(settings, token)
-    row = (await db.scalars(select(RefreshToken).where(RefreshToken.id == claims.jti).with_for_update())).first()
+    row = (
+        await db.scalars(
+            select(RefreshToken).where(RefreshToken.id == claims.jti).with_for_update()
+        )
+    ).first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("the refresh token is not valid; log in again")
     if row.used_at is not None:

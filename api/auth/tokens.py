@@ -39,7 +39,13 @@ class RefreshClaims(msgspec.Struct, frozen=True):
 
 def _encode(settings: Settings, claims: dict[str, Any], ttl_s: int) -> str:
     now = datetime.now(UTC)
-    payload = {"iss": ISSUER, "iat": now, "nbf": now, "exp": now + timedelta(seconds=ttl_s), **claims}
+    payload = {
+        "iss": ISSUER,
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=ttl_s),
+        **claims,
+    }
     return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM)
 
 
@@ -62,22 +68,39 @@ def _decode(settings: Settings, token: str, kind: str) -> dict[str, Any]:
 
 
 def create_access_token(settings: Settings, user: AuthUser) -> str:
-    claims = {"sub": user.id, "typ": "access", "email": user.email, "role": user.role, "name": user.name}
+    claims = {
+        "sub": user.id,
+        "typ": "access",
+        "email": user.email,
+        "role": user.role,
+        "name": user.name,
+    }
     return _encode(settings, claims, settings.access_token_ttl_s)
 
 
 def read_access_token(settings: Settings, token: str) -> AuthUser:
     claims = _decode(settings, token, "access")
     try:
-        return AuthUser(id=claims["sub"], email=claims["email"], role=claims["role"], name=claims.get("name", ""))
+        return AuthUser(
+            id=claims["sub"],
+            email=claims["email"],
+            role=claims["role"],
+            name=claims.get("name", ""),
+        )
     except (KeyError, TypeError):
         raise Unauthorized("the token is not valid") from None
 
 
-def create_refresh_token(settings: Settings, user_id: str, family: str | None = None) -> tuple[str, RefreshClaims]:
+def create_refresh_token(
+    settings: Settings, user_id: str, family: str | None = None
+) -> tuple[str, RefreshClaims]:
     jti = secrets.token_urlsafe(24)
     family = family or secrets.token_urlsafe(24)
-    token = _encode(settings, {"sub": user_id, "typ": "refresh", "jti": jti, "fam": family}, settings.refresh_token_ttl_s)
+    token = _encode(
+        settings,
+        {"sub": user_id, "typ": "refresh", "jti": jti, "fam": family},
+        settings.refresh_token_ttl_s,
+    )
     expires = datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s)
     return token, RefreshClaims(user_id=user_id, jti=jti, family=family, expires_at=expires)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import click
@@ -17,7 +18,5 @@ def clock() -> None:
     import workers.actors  # noqa: F401  (tasks send messages: declare the actors first)
     from workers.scheduler import run_forever
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run_forever()
-    except KeyboardInterrupt:
-        pass

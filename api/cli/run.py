@@ -32,13 +32,35 @@ def make_sample_sermon(folder: Path) -> Path:
     speech = folder / "speech.wav"
     inputs = ["-f", "lavfi", "-i", "sine=frequency=220:duration=20:sample_rate=48000"]
     if shutil.which("espeak-ng"):
-        subprocess.run(["espeak-ng", "-w", str(speech), SERMON_TEXT], check=True, capture_output=True)
+        subprocess.run(
+            ["espeak-ng", "-w", str(speech), SERMON_TEXT], check=True, capture_output=True
+        )
         inputs += ["-f", "wav", "-i", str(speech)]
-        mix = ["-filter_complex", "[0:a]volume=0.05[t];[t][1:a]amix=inputs=2:duration=first[a]", "-map", "[a]"]
+        mix = [
+            "-filter_complex",
+            "[0:a]volume=0.05[t];[t][1:a]amix=inputs=2:duration=first[a]",
+            "-map",
+            "[a]",
+        ]
     else:
         mix = []
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-y", "-loglevel", "error", *inputs, *mix, "-ac", "2", "-c:a", "aac", "-b:a", "96k", str(out)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-loglevel",
+            "error",
+            *inputs,
+            *mix,
+            "-ac",
+            "2",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            str(out),
+        ],
         check=True,
     )
     return out
@@ -47,17 +69,34 @@ def make_sample_sermon(folder: Path) -> Path:
 def send_sample(base_url: str, sample: Path, timeout: float = 300) -> str:
     """Log in as the demo admin, upload the sample, wait for `ready`; returns the HLS URL."""
     with httpx.Client(base_url=f"{base_url}/api/v1", timeout=60) as http:
-        tokens = http.post("/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}).raise_for_status().json()
+        tokens = (
+            http.post("/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+            .raise_for_status()
+            .json()
+        )
         http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
-        content = http.post("/content", json={"title": "Sample sermon: The Good Shepherd", "speaker": "CNT Demo"}).raise_for_status().json()
+        content = (
+            http.post(
+                "/content",
+                json={"title": "Sample sermon: The Good Shepherd", "speaker": "CNT Demo"},
+            )
+            .raise_for_status()
+            .json()
+        )
         with open(sample, "rb") as body:
-            http.put(f"/content/{content['id']}/source", content=body, headers={"X-Filename": sample.name}).raise_for_status()
+            http.put(
+                f"/content/{content['id']}/source",
+                content=body,
+                headers={"X-Filename": sample.name},
+            ).raise_for_status()
         click.echo(f"uploaded {sample.name} as content {content['id']}; processing...")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = http.get(f"/content/{content['id']}").raise_for_status().json()
             if state["status"] == "ready":
-                return str(http.get(f"/content/{content['id']}/playback").raise_for_status().json()["hls"])
+                return str(
+                    http.get(f"/content/{content['id']}/playback").raise_for_status().json()["hls"]
+                )
             if state["status"] == "failed":
                 raise click.ClickException(f"the sample failed: {state['error']}")
             time.sleep(1)
@@ -81,14 +120,17 @@ def wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float =
 @click.command()
 @click.option("--processes", default="web,worker-transcode,worker-io,clock", show_default=True)
 def run(processes: str) -> None:
-    """Run the platform (Procfile processes) and send a sample sermon through it; Ctrl-C stops all."""
+    """Run the platform (the Procfile) and send a sample sermon through it; Ctrl-C stops all."""
     settings = settings_or_exit()
     base_url = settings.public_base_url.rstrip("/")
     _save_user(DEMO_EMAIL, DEMO_PASSWORD, "admin")
     procfile = Path(__file__).resolve().parents[2] / "Procfile"
     honcho = [sys.executable, "-m", "honcho", "-f", str(procfile), "start", *processes.split(",")]
     # The Procfile names uvicorn and dramatiq: find them in this interpreter's environment.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     # honcho hands every process its own PORT; the web process must listen where the URLs point.
     env["WEB_PORT"] = str(urlsplit(base_url).port or 8000)
     process = subprocess.Popen(honcho, start_new_session=True, env=env)
@@ -129,5 +171,7 @@ def demo(base_url: str | None) -> None:
     settings = settings_or_exit()
     _save_user(DEMO_EMAIL, DEMO_PASSWORD, "admin")
     with tempfile.TemporaryDirectory() as folder:
-        hls = send_sample((base_url or settings.public_base_url).rstrip("/"), make_sample_sermon(Path(folder)))
+        hls = send_sample(
+            (base_url or settings.public_base_url).rstrip("/"), make_sample_sermon(Path(folder))
+        )
     click.echo(f"Playback URL: {hls}")

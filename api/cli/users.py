@@ -38,7 +38,9 @@ def users() -> None:
 
 @users.command("create-admin")
 @click.argument("email")
-@click.password_option(envvar="CNT_ADMIN_PASSWORD", help="Asked for when not given (or CNT_ADMIN_PASSWORD).")
+@click.password_option(
+    envvar="CNT_ADMIN_PASSWORD", help="Asked for when not given (or CNT_ADMIN_PASSWORD)."
+)
 def create_admin(email: str, password: str) -> None:
     """Create (or reset) an admin account."""
     _create(email, password, "admin")

@@ -46,16 +46,27 @@ class ContentController(Controller):
 
     @post("/", guards=[creators_only], status_code=201, summary="Create a draft (creators)")
     async def create(
-        self, data: JSONBody[ContentIn], db: NamedDependency[AsyncSession], user: NamedDependency[AuthUser | None]
+        self,
+        data: JSONBody[ContentIn],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
     ) -> ContentOut:
         assert user is not None
         if data.series_id and await db.get(Series, data.series_id) is None:
             raise InvalidInput("series_id names no series")
         content = Content(
-            owner_id=user.id, kind=data.kind, title=data.title, description=data.description,
-            speaker=data.speaker, series_id=data.series_id, scripture=_scripture(data.scripture),
-            tags=data.tags, language=data.language, recorded_date=data.recorded_date,
-            visibility="private", status="draft",
+            owner_id=user.id,
+            kind=data.kind,
+            title=data.title,
+            description=data.description,
+            speaker=data.speaker,
+            series_id=data.series_id,
+            scripture=_scripture(data.scripture),
+            tags=data.tags,
+            language=data.language,
+            recorded_date=data.recorded_date,
+            visibility="private",
+            status="draft",
         )
         db.add(content)
         await db.commit()
@@ -63,7 +74,10 @@ class ContentController(Controller):
 
     @get("/{content_id:str}", summary="Metadata, status, jobs and assets")
     async def read(
-        self, content_id: FromPath[str], db: NamedDependency[AsyncSession], user: NamedDependency[AuthUser | None]
+        self,
+        content_id: FromPath[str],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
     ) -> ContentOut:
         return await content_out(db, await load_content(db, content_id, user), user)
 
@@ -85,12 +99,23 @@ class ContentController(Controller):
         content = await load_content(db, content_id, user)
         ensure_can_change(user, content.owner_id)
         if content.status in ("uploading", "processing"):
-            raise Conflict(f"the content is {content.status}; wait for it to finish before sending a new source")
+            raise Conflict(
+                f"the content is {content.status}; "
+                "wait for it to finish before sending a new source"
+            )
         await db.rollback()  # hold no transaction open while bytes stream in
         key = source_key(content_id, request.headers.get("x-filename", ""))
-        size, sha256 = await receive_source(request, storage, key, settings.upload_max_bytes, settings.upload_part_size)
+        size, sha256 = await receive_source(
+            request, storage, key, settings.upload_max_bytes, settings.upload_part_size
+        )
         content = await accept_source(db, storage, content_id, key, size, sha256)
-        return SourceOut(id=content.id, status=content.status, bytes=size, sha256=sha256, generation=content.generation)
+        return SourceOut(
+            id=content.id,
+            status=content.status,
+            bytes=size,
+            sha256=sha256,
+            generation=content.generation,
+        )
 
     @get("/{content_id:str}/playback", summary="CDN URLs for the player")
     async def playback(

@@ -23,7 +23,9 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_sync_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
+    engine = make_sync_engine(
+        config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool
+    )
     with engine.connect() as connection:
         # Batch mode lets ALTER TABLE migrations run on SQLite too.
         context.configure(

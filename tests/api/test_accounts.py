@@ -8,11 +8,18 @@ import jwt
 
 
 def test_register_then_login_returns_tokens_for_a_listener(client) -> None:
-    made = client.post("/api/v1/auth/register", json={"email": "Ruth@Church.test", "password": "whither-thou-goest"})
+    made = client.post(
+        "/api/v1/auth/register",
+        json={"email": "Ruth@Church.test", "password": "whither-thou-goest"},
+    )
     assert made.status_code == 201
-    login = client.post("/api/v1/auth/login", json={"email": "ruth@church.test", "password": "whither-thou-goest"})
+    login = client.post(
+        "/api/v1/auth/login", json={"email": "ruth@church.test", "password": "whither-thou-goest"}
+    )
     assert login.status_code == 200
-    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    me = client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+    )
     assert me.json()["role"] == "listener"
     assert me.json()["email"] == "ruth@church.test"
 
@@ -27,10 +34,18 @@ def test_registering_an_email_twice_is_a_conflict(client) -> None:
 
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, accounts) -> None:
     user = accounts.make("listener")
-    wrong = client.post("/api/v1/auth/login", json={"email": user["email"], "password": "not-the-password"})
-    unknown = client.post("/api/v1/auth/login", json={"email": "nobody@church.test", "password": "whatever-pw"})
+    wrong = client.post(
+        "/api/v1/auth/login", json={"email": user["email"], "password": "not-the-password"}
+    )
+    unknown = client.post(
+        "/api/v1/auth/login", json={"email": "nobody@church.test", "password": "whatever-pw"}
+    )
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {"code": "unauthorized", "detail": "wrong email or password"}
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"code": "unauthorized", "detail": "wrong email or password"}
+    )
 
 
 def test_missing_field_names_the_field(client) -> None:
@@ -53,7 +68,10 @@ def test_token_with_algorithm_none_is_refused(client, accounts) -> None:
     user = accounts.make("admin")
     claims = jwt.decode(user["access_token"], options={"verify_signature": False})
     unsigned = jwt.encode(claims, None, algorithm="none")
-    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {unsigned}"}).status_code == 401
+    assert (
+        client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {unsigned}"}).status_code
+        == 401
+    )
 
 
 def test_expired_token_is_refused_with_a_hint(client, accounts) -> None:
@@ -87,20 +105,32 @@ def test_access_token_cannot_be_used_as_refresh_token(client, accounts) -> None:
 
 
 def test_only_creators_and_admins_create_content(client, accounts) -> None:
-    listener, creator, admin = accounts.make("listener"), accounts.make("creator"), accounts.make("admin")
+    listener, creator, admin = (
+        accounts.make("listener"),
+        accounts.make("creator"),
+        accounts.make("admin"),
+    )
     body = {"title": "Sunday sermon"}
     assert client.post("/api/v1/content", json=body).status_code == 401
     refused = client.post("/api/v1/content", json=body, headers=accounts.auth(listener))
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
-    assert client.post("/api/v1/content", json=body, headers=accounts.auth(creator)).status_code == 201
-    assert client.post("/api/v1/content", json=body, headers=accounts.auth(admin)).status_code == 201
+    assert (
+        client.post("/api/v1/content", json=body, headers=accounts.auth(creator)).status_code == 201
+    )
+    assert (
+        client.post("/api/v1/content", json=body, headers=accounts.auth(admin)).status_code == 201
+    )
 
 
 def test_only_the_owner_or_an_admin_sends_a_source(client, accounts) -> None:
     owner, other, admin = accounts.make("creator"), accounts.make("creator"), accounts.make("admin")
-    content = client.post("/api/v1/content", json={"title": "Mine"}, headers=accounts.auth(owner)).json()
+    content = client.post(
+        "/api/v1/content", json={"title": "Mine"}, headers=accounts.auth(owner)
+    ).json()
     # Another creator cannot even see a private draft: 404, so ids leak nothing.
-    response = client.put(f"/api/v1/content/{content['id']}/source", content=b"x", headers=accounts.auth(other))
+    response = client.put(
+        f"/api/v1/content/{content['id']}/source", content=b"x", headers=accounts.auth(other)
+    )
     assert response.status_code == 404
     seen = client.get(f"/api/v1/content/{content['id']}", headers=accounts.auth(admin))
     assert seen.status_code == 200

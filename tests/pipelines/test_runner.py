@@ -92,6 +92,9 @@ def test_an_exception_raised_while_watching_kills_the_process_group(tmp_path: Pa
     with pytest.raises(_TimeLimit):
         run_ffmpeg(
             [*slow_encode(tmp_path / "x"), "-progress", "pipe:1"],
-            timeout=120, cwd=tmp_path, on_progress=explode, duration=600,
+            timeout=120,
+            cwd=tmp_path,
+            on_progress=explode,
+            duration=600,
         )
     assert running_marked() == []

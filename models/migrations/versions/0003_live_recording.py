@@ -19,9 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("live_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("recording_key", sa.String(length=500), nullable=True))
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_live_sessions_content_id"), ["content_id"]
-        )
+        batch_op.create_unique_constraint(batch_op.f("uq_live_sessions_content_id"), ["content_id"])
 
 
 def downgrade() -> None:
