@@ -111,6 +111,14 @@ def advance_content(content_id: str) -> list[str]:
     return [step for _, step, _ in sent]
 
 
+def _declared_broker() -> dramatiq.Broker:
+    """The broker with every actor declared: an API or CLI process that retries a job may not
+    have imported the actors yet, and an undeclared actor cannot be sent."""
+    import workers.actors  # noqa: F401  (imported late: it imports this module)
+
+    return dramatiq.get_broker()
+
+
 def send_job(job_id: str, step: str) -> str:
     """Send a job's message; returns its id.
 
@@ -118,7 +126,7 @@ def send_job(job_id: str, step: str) -> str:
     its row does not name, and a message the row no longer names is known to be stale. If the
     process dies between the two, the row stays `queued` and the sweeper sends it again.
     """
-    broker = dramatiq.get_broker()
+    broker = _declared_broker()
     message = broker.get_actor(step).message(job_id)
     with session_scope() as session:
         session.execute(
