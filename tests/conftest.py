@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -244,9 +245,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture()
-def live_api(clean_db: None) -> Iterator[str]:
-    """The real API under uvicorn on a loopback port, with this run's environment."""
+def start_api(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """The real API under uvicorn on a loopback port; returns the process and its base URL."""
     import sys
     import time
 
@@ -254,33 +254,35 @@ def live_api(clean_db: None) -> Iterator[str]:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PUBLIC_BASE_URL": base}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
+        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1"]
+        + ["--port", str(port), "--log-level", "warning"],
+        env={**env, "PUBLIC_BASE_URL": base},
     )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("uvicorn did not start")
+
+
+@contextmanager
+def serve_api() -> Iterator[str]:
+    """The real API under uvicorn, with the environment as it is now; stopped afterwards."""
+    process, base = start_api(dict(os.environ))
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("uvicorn did not start")
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture()
+def live_api(clean_db: None) -> Iterator[str]:
+    """The real API under uvicorn on a loopback port, with this run's environment."""
+    with serve_api() as base:
+        yield base

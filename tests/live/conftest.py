@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +14,7 @@ import httpx
 import pytest
 from livekit import api
 
-from tests.conftest import free_port
+from tests.conftest import free_port, serve_api
 from tests.fakes.livekit_server import FakeLiveKit, sign_webhook
 
 LIVEKIT_KEY = "APIcntTest"
@@ -110,30 +108,7 @@ def send_webhook(client: Any, event: api.WebhookEvent) -> Any:
     return client.post("/api/v1/live/webhooks", content=body, headers=headers)
 
 
-@contextmanager
-def api_process() -> Iterator[str]:
-    """The real API under uvicorn on a loopback port, with this test's environment."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--log-level", "warning"],
-        env={**os.environ, "PUBLIC_BASE_URL": base},
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("uvicorn did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+api_process = serve_api  # the real API under uvicorn, with this test's environment
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +17,7 @@ import pytest
 # Tiny parts in tests: moto reads this once, when it is imported, in this process.
 os.environ["S3_UPLOAD_PART_MIN_SIZE"] = "256"
 
-from tests.conftest import free_port  # noqa: E402
+from tests.conftest import free_port, start_api  # noqa: E402
 
 KiB = 1024
 
@@ -146,36 +143,7 @@ def s3_api(s3: Any) -> Iterator[Any]:
         yield test_client
 
 
-def start_uvicorn(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """The real API under uvicorn on a loopback port; returns the process and its base URL."""
-    import httpx
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env={**env, "PUBLIC_BASE_URL": base},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("uvicorn did not start")
+start_uvicorn = start_api  # the real API under uvicorn; returns the process and its base URL
 
 
 def sign_in(base: str, role: str = "creator") -> dict[str, str]:
