@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from pipelines.storage import Storage
+from pipelines.storage import Storage, content_type_for
 from settings import Settings
 
 
@@ -25,6 +25,26 @@ class AssetOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     height: int | None = None
     bitrate: int | None = None
     language: str | None = None
+
+
+def put_asset(
+    outputs: Storage,
+    kind: str,
+    key: str,
+    path: Path,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+) -> AssetOut:
+    """Store one output file under `key` and describe it as an asset of the generation."""
+    return AssetOut(
+        kind=kind,
+        key=key,
+        mime_type=content_type_for(key),
+        bytes=outputs.put_file(key, path),
+        width=width,
+        height=height,
+    )
 
 
 class StepResult(msgspec.Struct, kw_only=True, omit_defaults=True):

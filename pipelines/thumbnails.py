@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, ImageStat
 
-from pipelines.context import AssetOut, StepContext, StepResult
+from pipelines.context import AssetOut, StepContext, StepResult, put_asset
 from pipelines.errors import FFmpegFailed, MediaRejected
 from pipelines.probe import Probe, input_args, probe_of
 from pipelines.runner import FFMPEG, Cancel, run_ffmpeg
@@ -97,19 +97,9 @@ def _poster_assets(ctx: StepContext, frame: Path) -> list[AssetOut]:
         ):
             path = ctx.work_dir / f"poster-{width}.{ext}"
             sized.save(path, fmt, **options)
-            key = f"thumbs/poster-{width}.{ext}"
-            size = ctx.outputs.put_file(key, path)
             kind = "poster" if width == POSTER_WIDTHS[0] else "thumbnail"
-            assets.append(
-                AssetOut(
-                    kind=kind,
-                    key=key,
-                    mime_type=content_type_for(key),
-                    bytes=size,
-                    width=width,
-                    height=height,
-                )
-            )
+            key = f"thumbs/poster-{width}.{ext}"
+            assets.append(put_asset(ctx.outputs, kind, key, path, width=width, height=height))
     return assets
 
 
@@ -126,14 +116,13 @@ def thumbnails_step(ctx: StepContext) -> StepResult:
         ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel
     )
     vtt = storyboard_vtt(board, Path(SPRITE_KEY).name, probe.duration)
-    sprite_size = ctx.outputs.put_file(SPRITE_KEY, sprite)
     vtt_size = ctx.outputs.put_bytes(VTT_KEY, vtt.encode())
     assets += [
-        AssetOut(
-            kind="storyboard",
-            key=SPRITE_KEY,
-            mime_type=content_type_for(SPRITE_KEY),
-            bytes=sprite_size,
+        put_asset(
+            ctx.outputs,
+            "storyboard",
+            SPRITE_KEY,
+            sprite,
             width=board.columns * board.tile_width,
             height=board.rows * board.tile_height,
         ),

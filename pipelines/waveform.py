@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from pipelines.context import AssetOut, StepContext, StepResult
+from pipelines.context import StepContext, StepResult, put_asset
 from pipelines.errors import MediaRejected
 from pipelines.probe import input_args, probe_of
 from pipelines.runner import FFMPEG, run_ffmpeg
-from pipelines.storage import content_type_for
 
 __all__ = ["waveform_step", "compute_peaks", "draw_waveform"]
 
@@ -113,23 +112,13 @@ def waveform_step(ctx: StepContext) -> StepResult:
     json_path.write_text(json.dumps(peaks_document(peaks), separators=(",", ":")))
     png_path = ctx.work_dir / "waveform.png"
     draw_waveform(peaks, png_path)
-    assets = []
-    for kind, key, path in (
-        ("waveform_json", JSON_KEY, json_path),
-        ("waveform_png", PNG_KEY, png_path),
-    ):
-        size = ctx.outputs.put_file(key, path)
-        width, height = PNG_SIZE if kind == "waveform_png" else (None, None)
-        assets.append(
-            AssetOut(
-                kind=kind,
-                key=key,
-                mime_type=content_type_for(key),
-                bytes=size,
-                width=width,
-                height=height,
-            )
-        )
+    width, height = PNG_SIZE
+    assets = [
+        put_asset(ctx.outputs, "waveform_json", JSON_KEY, json_path),
+        put_asset(
+            ctx.outputs, "waveform_png", PNG_KEY, png_path, width=PNG_SIZE[0], height=PNG_SIZE[1]
+        ),
+    ]
     ctx.on_progress(1.0)
     return StepResult(
         assets=assets,
