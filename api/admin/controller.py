@@ -29,9 +29,9 @@ from api.admin.schemas import (
     job_out,
     queue_out,
 )
-from api.auth.middleware import admins_only, ensure_can_change
+from api.auth.middleware import admins_only
 from api.auth.tokens import AuthUser
-from api.content.service import load_content
+from api.content.service import load_owned_content
 from api.errors import Conflict, InvalidInput, NotFound
 from models import JOB_STATUSES, Job
 from workers import control
@@ -155,8 +155,7 @@ async def reprocess_content(
     user: NamedDependency[AuthUser | None],
 ) -> ReprocessOut:
     """A new generation from the same source (owners and admins); the current one stays served."""
-    content = await load_content(db, content_id, user)
-    ensure_can_change(user, content.owner_id)
+    await load_owned_content(db, content_id, user)  # 404 or 403 before anything changes
     await db.rollback()
     generation = await _in_thread(lambda: control.reprocess_content(content_id))
     return ReprocessOut(id=content_id, status="processing", generation=generation)

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.middleware import creators_only, ensure_can_change
+from api.auth.middleware import creators_only
 from api.auth.tokens import AuthUser
 from api.content import publishing
 from api.content.playback import playback_for
@@ -24,7 +24,7 @@ from api.content.schemas import (
     SourceOut,
 )
 from api.content.scripture import ScriptureError, parse_references
-from api.content.service import apply_patch, content_out, load_content
+from api.content.service import apply_patch, content_out, load_content, load_owned_content
 from api.content.source import accept_source, receive_source, source_key
 from api.errors import Conflict, InvalidInput
 from api.invalidation import feed_paths, invalidate
@@ -96,8 +96,7 @@ class ContentController(Controller):
         settings: NamedDependency[Settings],
         storage: NamedDependency[Storage],
     ) -> SourceOut:
-        content = await load_content(db, content_id, user)
-        ensure_can_change(user, content.owner_id)
+        content = await load_owned_content(db, content_id, user)
         if content.status in ("uploading", "processing"):
             raise Conflict(
                 f"the content is {content.status}; "
@@ -137,8 +136,7 @@ class ContentController(Controller):
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
     ) -> ContentOut:
-        content = await load_content(db, content_id, user, lock=True)
-        ensure_can_change(user, content.owner_id)
+        content = await load_owned_content(db, content_id, user, lock=True)
         if isinstance(data.series_id, str) and await db.get(Series, data.series_id) is None:
             raise InvalidInput("series_id names no series")
         old_series = content.series_id
@@ -161,8 +159,7 @@ class ContentController(Controller):
         settings: NamedDependency[Settings],
         storage: NamedDependency[Storage],
     ) -> None:
-        content = await load_content(db, content_id, user, lock=True)
-        ensure_can_change(user, content.owner_id)
+        content = await load_owned_content(db, content_id, user, lock=True)
         await delete_content(db, settings, storage, content)
 
     @post("/{content_id:str}/publish", status_code=200, summary="Publish now, or at publish_at")
@@ -175,8 +172,7 @@ class ContentController(Controller):
         data: JSONBody[PublishIn | None] = None,
     ) -> ContentOut:
         data = data or PublishIn()
-        content = await load_content(db, content_id, user, lock=True)
-        ensure_can_change(user, content.owner_id)
+        content = await load_owned_content(db, content_id, user, lock=True)
         if data.publish_at is not None and data.publish_at > utcnow():
             publishing.schedule(content, data.visibility, data.publish_at)
         else:
@@ -196,8 +192,7 @@ class ContentController(Controller):
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
     ) -> ContentOut:
-        content = await load_content(db, content_id, user, lock=True)
-        ensure_can_change(user, content.owner_id)
+        content = await load_owned_content(db, content_id, user, lock=True)
         publishing.unpublish(content)
         await db.commit()
         await publishing.announce(content)

@@ -8,7 +8,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.middleware import can_change
+from api.auth.middleware import can_change, ensure_can_change
 from api.auth.tokens import AuthUser
 from api.content.schemas import AssetOut, ContentOut, ContentPatch, JobOut
 from api.errors import NotFound
@@ -59,6 +59,16 @@ async def load_content(
     content = (await db.scalars(query)).first()
     if content is None or not visible_to(content, user):
         raise NotFound("no such content")
+    return content
+
+
+async def load_owned_content(
+    db: AsyncSession, content_id: str, user: AuthUser | None, *, lock: bool = False
+) -> Content:
+    """The content if the caller may change it: 404 when they cannot see it, 403 when they only
+    may look."""
+    content = await load_content(db, content_id, user, lock=lock)
+    ensure_can_change(user, content.owner_id)
     return content
 
 

@@ -7,20 +7,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.middleware import ensure_can_change
 from api.auth.tokens import AuthUser
-from api.content.service import load_content
+from api.content.service import load_owned_content
 from api.uploads import service
 from api.uploads.schemas import CompleteIn, PartsIn, UploadCompletedOut, UploadIn, UploadOut
-from models import Content
 from pipelines.storage import Storage
 from settings import Settings
-
-
-async def _owned(db: AsyncSession, content_id: str, user: AuthUser | None) -> Content:
-    content = await load_content(db, content_id, user)
-    ensure_can_change(user, content.owner_id)
-    return content
 
 
 class UploadsController(Controller):
@@ -37,7 +29,7 @@ class UploadsController(Controller):
         settings: NamedDependency[Settings],
         storage: NamedDependency[Storage],
     ) -> UploadOut:
-        content = await _owned(db, content_id, user)
+        content = await load_owned_content(db, content_id, user)
         return await service.start(db, settings, storage, content, data)
 
     @get("/{upload_id:str}", summary="The parts S3 holds, and fresh URLs for the missing ones")
@@ -50,7 +42,7 @@ class UploadsController(Controller):
         settings: NamedDependency[Settings],
         storage: NamedDependency[Storage],
     ) -> UploadOut:
-        content = await _owned(db, content_id, user)
+        content = await load_owned_content(db, content_id, user)
         upload = await service.load_upload(db, content, upload_id)
         return await service.status(db, settings, storage, upload)
 
@@ -65,7 +57,7 @@ class UploadsController(Controller):
         settings: NamedDependency[Settings],
         storage: NamedDependency[Storage],
     ) -> UploadOut:
-        content = await _owned(db, content_id, user)
+        content = await load_owned_content(db, content_id, user)
         upload = await service.load_upload(db, content, upload_id)
         return await service.more_urls(settings, storage, upload, data.part_numbers)
 
@@ -84,7 +76,7 @@ class UploadsController(Controller):
         storage: NamedDependency[Storage],
         data: JSONBody[CompleteIn | None] = None,
     ) -> UploadCompletedOut:
-        content = await _owned(db, content_id, user)
+        content = await load_owned_content(db, content_id, user)
         upload = await service.load_upload(db, content, upload_id)
         return await service.complete(db, settings, storage, content, upload, data or CompleteIn())
 
@@ -97,6 +89,6 @@ class UploadsController(Controller):
         user: NamedDependency[AuthUser | None],
         storage: NamedDependency[Storage],
     ) -> None:
-        content = await _owned(db, content_id, user)
+        content = await load_owned_content(db, content_id, user)
         upload = await service.load_upload(db, content, upload_id)
         await service.abort(db, storage, upload)
