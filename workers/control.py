@@ -128,11 +128,14 @@ def retry_job(job_id: str) -> Job:
             content.error = None
         session.flush()
         event, content_id, step = jobs.job_event(job), job.content_id, job.step
+        session.expunge(job)
     jobs.announce(content_id, event)
     if content_changed:
         jobs.announce(content_id, {"type": "content", "status": "processing"})
-    send_job(job_id, step)
-    return get_job(job_id)
+    # The job as this retry left it: re-reading it after the send would race the worker that
+    # may already be running (or have finished) it.
+    job.message_id = send_job(job_id, step)
+    return job
 
 
 def retry_jobs(where: JobFilter) -> list[str]:
