@@ -84,7 +84,16 @@ def test_retrying_a_dead_job_resumes_the_plan(
     retried = client.post(f"/api/v1/admin/jobs/{dead.id}/retry", headers=admin)
     assert retried.status_code == 202, retried.text
     assert retried.json()["status"] == "queued" and retried.json()["attempts"] == 0
-    ready = wait_for_status(client, content_id, headers, {"ready"})
+    wait_for_status(client, content_id, headers, {"ready"})
+    # `ready` comes with publish; invalidate_cdn runs after it: wait for the plan to settle.
+    wait_until(
+        lambda: (
+            (row := job_row(content_id, "invalidate_cdn"))
+            and row.status not in ("queued", "running")
+        ),
+        what="invalidate_cdn to finish",
+    )
+    ready = client.get(f"/api/v1/content/{content_id}", headers=headers).json()
     steps = {job["step"]: job["status"] for job in ready["jobs"]}
     assert steps["waveform"] == steps["publish"] == steps["invalidate_cdn"] == "succeeded"
     assert job_row(content_id, "waveform").attempts == 1
