@@ -26,6 +26,7 @@ from api.events import channels_plugin
 from api.health import healthz, readyz
 from api.live.controller import LiveController
 from api.metrics import MetricsController, prometheus
+from api.response_cache import ChangeListener, ResponseCache, ResponseCacheMiddleware
 from api.series.controller import SeriesController, all_sermons_feed
 from api.uploads import UploadsController
 from models import async_session_factory, make_async_engine
@@ -50,6 +51,7 @@ API_HANDLERS: list = [
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
+    cache = ResponseCache(settings.response_cache_s, settings.response_cache_entries)
 
     @asynccontextmanager
     async def resources(app: Litestar) -> AsyncGenerator[None, None]:
@@ -59,9 +61,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_async_engine(settings.async_database_url, pool_size=30, max_overflow=20)
         app.state.db_sessions = async_session_factory(engine)
         app.state.redis = Redis.from_url(settings.redis_url)
+        app.state.response_cache = cache
+        # Only PostgreSQL tells us about changes; without that feed the cache stays off.
+        listener = None
+        if settings.response_cache_s > 0 and engine.dialect.name == "postgresql":
+            listener = ChangeListener(cache, settings.async_database_url)
+            listener.start()
+        app.state.change_listener = listener
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             await app.state.redis.aclose()
             await engine.dispose()
 
@@ -76,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores={STORE: rate_limit_store(settings)},
         middleware=[
             prometheus.middleware,
+            ResponseCacheMiddleware(cache),
             auth_rate_limit(settings).middleware,
             DefineMiddleware(
                 BearerAuthMiddleware,

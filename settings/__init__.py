@@ -57,6 +57,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     worker_metrics_port: int = 0
     worker_metrics_host: str = "127.0.0.1"
 
+    # Anonymous catalog pages and public playback answers kept in each API process (PostgreSQL
+    # only: dropped on every change through LISTEN/NOTIFY); this is the backstop lifetime, at most
+    # the 15 s the answers' Cache-Control allows. 0 turns the cache off.
+    response_cache_s: float = 10.0
+    response_cache_entries: int = 2000
+
     # Accounts
     jwt_secret: str = ""  # required in production; generated once under data_dir otherwise
     access_token_ttl_s: int = 900
@@ -231,6 +237,8 @@ def _check_required(settings: Settings) -> None:
         settings.openai_api_key or settings.openai_base_url
     ):
         raise SettingsError("setting OPENAI_API_KEY is required when TRANSCRIPTION_PROVIDER=openai")
+    if not 0 <= settings.response_cache_s <= 15:
+        raise SettingsError("setting RESPONSE_CACHE_S is malformed: use 0 to 15 seconds")
     try:
         heights = settings.ladder_heights
     except ValueError:

@@ -28,6 +28,7 @@ class CatalogController(Controller):
     @get(
         "/",
         cache_control=CATALOG_CACHE,
+        opt={"response_cache": True},  # api/response_cache: the same page for every caller
         summary="Published sermons: filter, search (incl. transcripts), paginate",
         description=(
             "`q` searches titles, descriptions, speakers and transcripts, best match first; each "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.middleware import creators_only
 from api.auth.tokens import AuthUser
 from api.content import publishing
-from api.content.playback import playback_for
+from api.content.playback import playback_cache_control, playback_for
 from api.content.removal import delete_content
 from api.content.schemas import (
     ContentIn,
@@ -116,16 +116,21 @@ class ContentController(Controller):
             generation=content.generation,
         )
 
-    @get("/{content_id:str}/playback", summary="CDN URLs for the player")
+    @get(
+        "/{content_id:str}/playback",
+        summary="CDN URLs for the player",
+        opt={"response_cache": True},  # public answers only: see playback_cache_control
+    )
     async def playback(
         self,
         content_id: FromPath[str],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
-    ) -> PlaybackOut:
+    ) -> Response[PlaybackOut]:
         content = await load_content(db, content_id, user)
-        return await playback_for(db, settings, content)
+        answer = await playback_for(db, settings, content)
+        return Response(answer, headers={"cache-control": playback_cache_control(content)})
 
     @patch("/{content_id:str}", summary="Change metadata (owner or admin): the fields sent")
     async def change(

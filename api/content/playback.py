@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.content.schemas import PlaybackOut
-from api.content.service import live_assets
+from api.content.service import live_assets, visible_to
 from api.errors import Conflict
 from models import Content
 from pipelines.delivery import grant_access, public_url, signed_url
@@ -30,6 +30,15 @@ FIRST_OF_KIND = {
 
 def is_public(content: Content) -> bool:
     return content.visibility == "public" and content.published_at is not None
+
+
+def playback_cache_control(content: Content) -> str:
+    """Plain URLs of content anyone may play are the same for every caller: shared caches (the
+    CDN, api/response_cache) may keep them as briefly as catalog pages. Signed grants are per
+    caller and never kept."""
+    if is_public(content) and visible_to(content, None):
+        return "public, max-age=15"
+    return "private, no-store"
 
 
 async def playback_for(db: AsyncSession, settings: Settings, content: Content) -> PlaybackOut:
