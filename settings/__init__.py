@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from dotenv import dotenv_values
@@ -134,6 +136,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     livekit_api_secret: str = ""
     livekit_agent_name: str = "cnt-library"
     agent_llm_model: str = "gpt-4.1-mini"
+    agent_tts_model: str = "gpt-4o-mini-tts"
+    agent_tts_voice: str = "ash"
+    # Service times are spoken in the church's own zone (an IANA name like America/Chicago).
+    agent_timezone: str = "UTC"
 
     def __repr__(self) -> str:
         shown = []
@@ -179,6 +185,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
             endpoint = self.s3_endpoint_url or f"https://{self.s3_bucket}.s3.amazonaws.com"
             return f"{endpoint.rstrip('/')}/{self.s3_bucket}" if self.s3_endpoint_url else endpoint
         return f"{self.public_base_url.rstrip('/')}/cdn"
+
+    @property
+    def agent_zone(self) -> tzinfo:
+        # UTC needs no time zone database (a slim image may have none).
+        return UTC if self.agent_timezone == "UTC" else ZoneInfo(self.agent_timezone)
 
     @property
     def ladder_heights(self) -> list[int]:
@@ -239,6 +250,12 @@ def _check_required(settings: Settings) -> None:
         raise SettingsError("setting OPENAI_API_KEY is required when TRANSCRIPTION_PROVIDER=openai")
     if not 0 <= settings.response_cache_s <= 15:
         raise SettingsError("setting RESPONSE_CACHE_S is malformed: use 0 to 15 seconds")
+    try:
+        settings.agent_zone  # noqa: B018 (raises for a zone that does not exist)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise SettingsError(
+            "setting AGENT_TIMEZONE is malformed: use an IANA zone like America/Chicago"
+        ) from None
     try:
         heights = settings.ladder_heights
     except ValueError:
