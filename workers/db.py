@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import make_sync_engine, sync_session_factory
@@ -15,7 +15,20 @@ from settings import get_settings
 
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    return make_sync_engine(get_settings().sync_database_url, pool_size=10, max_overflow=10)
+    # No pre-ping (a round trip before every transaction): a connection lost to a database
+    # restart fails its transaction once, SQLAlchemy then renews the whole pool, and callers
+    # that must not fail wait it out with `workers.jobs.durably`.
+    return make_sync_engine(
+        get_settings().sync_database_url, pool_size=10, max_overflow=10, pool_pre_ping=False
+    )
+
+
+@contextmanager
+def autocommit() -> Iterator[Connection]:
+    """A connection whose every statement commits by itself: for a write that is whole in one
+    statement, it saves the BEGIN and COMMIT round trips of a transaction."""
+    with engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
 
 
 @lru_cache(maxsize=1)

@@ -8,22 +8,30 @@ import os
 import shutil
 import signal
 import threading
+import time
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from models import Content, Job, Series
 from pipelines.context import ContentMetadata, StepContext, StepResult
 from pipelines.steps import step_function
 from pipelines.storage import Storage, s3_client, storage_from_settings
-from settings import get_settings
+from settings import Settings, get_settings
 from workers import jobs
-from workers.db import session_scope
+from workers.db import autocommit, session_scope
 from workers.metrics import record_step
-from workers.store import generation_prefix, store_result
+from workers.orchestrator import Outcome, advance_locked, carry_out, lock_content
+from workers.store import STORE_HOOKS, generation_prefix, store_result
 
 log = logging.getLogger(__name__)
+
+CONTENT = Content.__table__
+JOBS = Job.__table__
+SERIES = Series.__table__
 
 # A provider that can fetch the source itself gets a short-lived URL instead of the bytes.
 SOURCE_URL_STEPS = {"transcribe"}
@@ -36,8 +44,9 @@ NEEDS_SOURCE = {"probe", "encode_audio", "encode_video", "waveform", "thumbnails
 class Heartbeat:
     """Renews the attempt's lease every second, carrying its progress; sees cancels and take-overs.
 
-    The pipeline's progress callback only stores a number: the database is written from this
-    thread, so a slow or restarting database never stalls or breaks an encode.
+    The pipeline's progress callback only stores a number: the database is written from the
+    process's one beating thread, so a slow or restarting database never stalls or breaks an
+    encode, and a short step costs no thread of its own.
     """
 
     def __init__(self, claim: jobs.Claim, cancel: threading.Event, interval: float = 1.0) -> None:
@@ -45,16 +54,13 @@ class Heartbeat:
         self.cancel = cancel
         self.interval = interval
         self.progress: float | None = None
+        self.due = 0.0
         self._published = -1.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, daemon=True, name=f"beat-{claim.job_id[:8]}"
-        )
 
     def report(self, fraction: float) -> None:
         self.progress = max(0.0, min(1.0, fraction))
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         progress = self.progress
         if not jobs.beat(self.claim.job_id, self.claim.attempt, progress):
             self.cancel.set()  # cancelled by an admin, or another attempt holds the job now
@@ -75,31 +81,76 @@ class Heartbeat:
                 },
             )
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self._tick()
-            except Exception:  # a missed beat is retried on the next tick; the lease is generous
-                log.warning("heartbeat of job %s missed", self.claim.job_id, exc_info=True)
-
     def __enter__(self) -> Heartbeat:
-        self._thread.start()
+        _BEATS.add(self)
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        _BEATS.remove(self)
 
 
-def _metadata(content: Content, series_title: str) -> ContentMetadata:
-    return ContentMetadata(
-        title=content.title,
-        speaker=content.speaker,
-        series=series_title,
-        description=content.description,
-        language=content.language,
-        recorded_date=content.recorded_date.isoformat() if content.recorded_date else "",
-    )
+class _Beats:
+    """The process's beating thread: ticks each running step's heartbeat when it is due."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._beating: set[Heartbeat] = set()
+        self._thread: threading.Thread | None = None
+
+    def add(self, heartbeat: Heartbeat) -> None:
+        heartbeat.due = time.monotonic() + heartbeat.interval
+        with self._lock:
+            self._beating.add(heartbeat)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True, name="heartbeats")
+                self._thread.start()
+            self._wake.notify()
+
+    def remove(self, heartbeat: Heartbeat) -> None:
+        with self._lock:
+            self._beating.discard(heartbeat)
+
+    def _due(self) -> list[Heartbeat]:
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                due = [h for h in self._beating if h.due <= now]
+                if due:
+                    return due
+                soonest = min((h.due for h in self._beating), default=now + 60.0)
+                self._wake.wait(soonest - now)
+
+    def _run(self) -> None:
+        while True:
+            for heartbeat in self._due():
+                heartbeat.due = time.monotonic() + heartbeat.interval
+                try:
+                    heartbeat.tick()
+                except (
+                    Exception
+                ):  # a missed beat is retried on the next tick; the lease is generous
+                    log.warning("heartbeat of job %s missed", heartbeat.claim.job_id, exc_info=True)
+
+
+_BEATS = _Beats()
+
+
+_clients_lock = threading.Lock()
+
+
+# Built once per process: a boto3 client takes tens of milliseconds to make (and is safe to share
+# between threads, but not to make on several at once).
+@lru_cache(maxsize=2)
+def _storage(settings: Settings) -> Storage:
+    with _clients_lock:
+        return storage_from_settings(settings)
+
+
+@lru_cache(maxsize=2)
+def _s3(settings: Settings) -> Any:
+    with _clients_lock:
+        return s3_client(settings)
 
 
 def _local_source(storage: Storage, key: str, work_dir: Path) -> Path:
@@ -113,7 +164,7 @@ def _source_url(step: str, source_key: str | None) -> str | None:
     settings = get_settings()
     if step not in SOURCE_URL_STEPS or not source_key or not settings.is_s3:
         return None
-    url: str = s3_client(settings).generate_presigned_url(
+    url: str = _s3(settings).generate_presigned_url(
         "get_object",
         Params={"Bucket": settings.s3_bucket, "Key": source_key},
         ExpiresIn=SOURCE_URL_TTL_S,
@@ -141,24 +192,59 @@ def _clear_earlier_attempts(work_dir: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _load_query() -> Select[Any]:
+    earlier = JOBS.alias("earlier")
+    return (
+        select(
+            JOBS.c.generation,
+            CONTENT.c.id,
+            CONTENT.c.title,
+            CONTENT.c.speaker,
+            CONTENT.c.description,
+            CONTENT.c.language,
+            CONTENT.c.recorded_date,
+            CONTENT.c.source_key,
+            SERIES.c.title.label("series_title"),
+            earlier.c.step.label("earlier_step"),
+            earlier.c.result.label("earlier_result"),
+        )
+        .join(CONTENT, CONTENT.c.id == JOBS.c.content_id)
+        .outerjoin(SERIES, SERIES.c.id == CONTENT.c.series_id)
+        .outerjoin(
+            earlier,
+            (earlier.c.content_id == JOBS.c.content_id)
+            & (earlier.c.generation == JOBS.c.generation)
+            & (earlier.c.status == "succeeded"),
+        )
+        .where(JOBS.c.id == bindparam("job_id"))
+    )
+
+
+_LOAD = _load_query()
+
+
 def _load(job_id: str) -> tuple[dict[str, StepResult], ContentMetadata, str | None, int, str]:
-    """What the step needs from the database: earlier results, metadata, where the source is."""
-    with session_scope() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        content = session.get(Content, job.content_id)
-        assert content is not None
-        series = session.get(Series, content.series_id) if content.series_id else None
-        done = session.scalars(
-            select(Job).where(
-                Job.content_id == content.id,
-                Job.generation == job.generation,
-                Job.status == "succeeded",
-            )
-        ).all()
-        previous = {j.step: msgspec.convert(j.result or {}, StepResult) for j in done}
-        metadata = _metadata(content, series.title if series else "")
-        return previous, metadata, content.source_key, job.generation, content.id
+    """What the step needs from the database, in one query: earlier results of its generation,
+    metadata, where the source is."""
+    with autocommit() as connection:
+        rows = connection.execute(_LOAD, {"job_id": job_id}).all()
+    if not rows:
+        raise jobs.JobGone(f"job {job_id} or its content is gone")
+    first = rows[0]
+    previous = {
+        row.earlier_step: msgspec.convert(row.earlier_result or {}, StepResult)
+        for row in rows
+        if row.earlier_step is not None
+    }
+    metadata = ContentMetadata(
+        title=first.title,
+        speaker=first.speaker,
+        series=first.series_title or "",
+        description=first.description,
+        language=first.language,
+        recorded_date=first.recorded_date.isoformat() if first.recorded_date else "",
+    )
+    return previous, metadata, first.source_key, first.generation, first.id
 
 
 def run_step(step: str, job_id: str) -> None:
@@ -169,7 +255,7 @@ def run_step(step: str, job_id: str) -> None:
         raise jobs.JobGone(f"job {job_id} is not claimed by this thread")
     previous, metadata, source_key, generation, content_id = jobs.durably(lambda: _load(job_id))
 
-    storage = storage_from_settings(settings)
+    storage = _storage(settings)
     # A folder per attempt: a killed attempt's orphaned ffmpeg can never write into this one's.
     work_dir = settings.work_path / job_id / f"a{claim.attempt}"
     _clear_earlier_attempts(work_dir)
@@ -196,7 +282,10 @@ def run_step(step: str, job_id: str) -> None:
         with Heartbeat(claim, cancel) as beat:
             ctx.on_progress = beat.report
             result = step_function(step)(ctx)
-        jobs.durably(lambda: _store(claim, step, content_id, generation, result))
+        outcome = jobs.durably(lambda: _store(claim, step, content_id, generation, result))
+        if outcome is not None:
+            jobs.set_current_claim(None)  # the attempt is recorded and the plan advanced
+            carry_out(outcome)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
         with contextlib.suppress(OSError):
@@ -205,21 +294,25 @@ def run_step(step: str, job_id: str) -> None:
 
 def _store(
     claim: jobs.Claim, step: str, content_id: str, generation: int, result: StepResult
-) -> None:
-    """Outputs and the job's success in one transaction: a crash leaves both or neither."""
+) -> Outcome | None:
+    """Outputs, the job's success and the plan's next steps in one transaction: a crash leaves
+    all or none. None when the attempt no longer holds the job (cancelled, taken over)."""
     with session_scope() as session:
-        content = session.scalars(
-            select(Content).where(Content.id == content_id).with_for_update()
-        ).first()
-        job = session.scalars(select(Job).where(Job.id == claim.job_id).with_for_update()).first()
-        if content is None or job is None:
-            return
-        if job.status != "running" or job.attempts != claim.attempt:
-            return  # cancelled or taken over meanwhile: the holder of the lease records the outcome
-        store_result(session, content, step, generation, result)
-        jobs.mark_succeeded(
-            session, job, msgspec.to_builtins(result), result.cpu_seconds, result.media_seconds
+        content = lock_content(session, content_id)
+        if content is None:
+            return None
+        event = jobs.succeed(
+            session, claim, msgspec.to_builtins(result), result.cpu_seconds, result.media_seconds
         )
-        event = jobs.job_event(job)
+        if event is None:
+            return None  # the holder of the lease records the outcome
+        if result.assets or step in STORE_HOOKS:
+            loaded = session.get(Content, content_id)
+            assert loaded is not None
+            store_result(session, loaded, step, generation, result)
+            session.flush()
+            content = lock_content(session, content_id)  # what the step taught it (media type)
+        outcome = advance_locked(session, content_id, content)
     jobs.announce(content_id, event)
     record_step(step, result.cpu_seconds, result.media_seconds)
+    return outcome

@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from models import Job, utcnow
-from workers.db import session_scope
+from workers.db import autocommit, session_scope
 from workers.events import content_channel, publish
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,18 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 DB_PATIENCE_S = 30.0
 
 T = TypeVar("T")
+JOBS = Job.__table__
+# What an event about a job carries, read back by each transition's RETURNING.
+_EVENT_COLUMNS = (
+    JOBS.c.id,
+    JOBS.c.content_id,
+    JOBS.c.step,
+    JOBS.c.generation,
+    JOBS.c.status,
+    JOBS.c.progress,
+    JOBS.c.attempts,
+    JOBS.c.error,
+)
 
 
 class JobGone(Exception):
@@ -110,6 +123,20 @@ def job_event(job: Job) -> dict[str, Any]:
     }
 
 
+def row_event(row: Any) -> dict[str, Any]:
+    """The event of a job row read back by RETURNING (the columns of `_EVENT_COLUMNS`)."""
+    return {
+        "type": "job",
+        "job_id": row.id,
+        "step": row.step,
+        "generation": row.generation,
+        "status": row.status,
+        "progress": round(row.progress or 0.0, 4),
+        "attempts": row.attempts,
+        "error": row.error,
+    }
+
+
 def _mark_dead(job: Job, reason: str, code: str) -> None:
     job.status = "dead"
     job.error = reason
@@ -151,12 +178,49 @@ def claim(job_id: str, message_id: str) -> Claim:
             held = Claim(job.id, job.content_id, job.step, job.attempts, job.max_attempts)
             return held, job_event(job), job.content_id
 
-    held, event, content_id = durably(transition)
+    def fast_or_slow() -> tuple[Claim | None, dict[str, Any] | None, str | None]:
+        return _claim_runnable(job_id, message_id) or transition()
+
+    held, event, content_id = durably(fast_or_slow)
     if event is not None and content_id is not None:
         announce(content_id, event)
     if held is None:
         raise JobGone(job_id)
     return held
+
+
+# The common claim in one statement: a queued (or redelivered) job with attempts left.
+_CLAIM = (
+    update(JOBS)
+    .where(
+        JOBS.c.id == bindparam("job_id"),
+        JOBS.c.status.in_(("queued", "running")),
+        or_(JOBS.c.message_id.is_(None), JOBS.c.message_id == bindparam("message_id")),
+        JOBS.c.attempts < JOBS.c.max_attempts,
+    )
+    .values(
+        status="running",
+        attempts=JOBS.c.attempts + 1,
+        progress=0.0,
+        worker=bindparam("worker"),
+        message_id=bindparam("message_id"),
+        started_at=bindparam("now"),
+        heartbeat_at=bindparam("now"),
+        finished_at=None,
+    )
+    .returning(*_EVENT_COLUMNS, JOBS.c.max_attempts)
+)
+
+
+def _claim_runnable(job_id: str, message_id: str) -> tuple[Claim, dict[str, Any], str] | None:
+    """None sends the caller to the full transition, which tells the other cases apart."""
+    params = {"job_id": job_id, "message_id": message_id, "worker": WORKER_NAME, "now": utcnow()}
+    with autocommit() as connection:
+        row = connection.execute(_CLAIM, params).first()
+    if row is None:
+        return None
+    held = Claim(row.id, row.content_id, row.step, row.attempts, row.max_attempts)
+    return held, row_event(row), row.content_id
 
 
 def finish(
@@ -176,29 +240,30 @@ def finish(
     this changes nothing and returns False.
     """
 
+    values: dict[str, Any] = {
+        "status": status,
+        "error": error,
+        "error_code": error_code,
+        "log_tail": log_tail,
+        "heartbeat_at": None,
+    }
+    if cpu_seconds is not None:
+        values["cpu_seconds"] = cpu_seconds
+    if media_seconds is not None:
+        values["media_seconds"] = media_seconds
+    if status == "queued":
+        values.update(queued_at=utcnow(), finished_at=None)
+    else:
+        values["finished_at"] = utcnow()
+    held = [JOBS.c.id == job_id, JOBS.c.status == "running"]
+    if attempt is not None:
+        held.append(JOBS.c.attempts == attempt)
+    ended = update(JOBS).where(*held).values(**values).returning(*_EVENT_COLUMNS)
+
     def transition() -> tuple[dict[str, Any], str] | None:
-        with session_scope() as session:
-            job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).first()
-            if job is None or job.status != "running":
-                return None
-            if attempt is not None and job.attempts != attempt:
-                return None
-            job.status = status
-            job.error = error
-            job.error_code = error_code
-            job.log_tail = log_tail
-            if cpu_seconds is not None:
-                job.cpu_seconds = cpu_seconds
-            if media_seconds is not None:
-                job.media_seconds = media_seconds
-            job.heartbeat_at = None
-            if status == "queued":
-                job.queued_at = utcnow()
-                job.finished_at = None
-            else:
-                job.finished_at = utcnow()
-            session.flush()
-            return job_event(job), job.content_id
+        with autocommit() as connection:
+            row = connection.execute(ended).first()
+        return (row_event(row), row.content_id) if row is not None else None
 
     done = durably(transition)
     if done is None:
@@ -207,19 +272,51 @@ def finish(
     return True
 
 
-def mark_succeeded(
-    session: Any, job: Job, result: dict[str, Any], cpu: float, media: float
-) -> None:
-    """Inside the transaction that stored the step's outputs: the job is done."""
-    job.status = "succeeded"
-    job.progress = 1.0
-    job.result = result
-    job.cpu_seconds = cpu
-    job.media_seconds = media
-    job.error = job.error_code = job.log_tail = None
-    job.heartbeat_at = None
-    job.finished_at = utcnow()
-    session.flush()
+_SUCCEED = (
+    update(JOBS)
+    .where(
+        JOBS.c.id == bindparam("job_id"),
+        JOBS.c.status == "running",
+        JOBS.c.attempts == bindparam("attempt"),
+    )
+    .values(
+        status="succeeded",
+        progress=1.0,
+        result=bindparam("result"),
+        cpu_seconds=bindparam("cpu"),
+        media_seconds=bindparam("media"),
+        error=None,
+        error_code=None,
+        log_tail=None,
+        heartbeat_at=None,
+        finished_at=bindparam("now"),
+    )
+    .returning(*_EVENT_COLUMNS)
+)
+
+
+def succeed(
+    session: Session, claim: Claim, result: dict[str, Any], cpu: float, media: float
+) -> dict[str, Any] | None:
+    """Inside the transaction that stores the step's outputs: the job is done, if this attempt
+    still holds it. Returns the job's event, or None when it was cancelled or taken over."""
+    params = {
+        "job_id": claim.job_id,
+        "attempt": claim.attempt,
+        "result": result,
+        "cpu": cpu,
+        "media": media,
+        "now": utcnow(),
+    }
+    row = session.execute(_SUCCEED, params).first()
+    return row_event(row) if row is not None else None
+
+
+_BEAT = update(JOBS).where(
+    JOBS.c.id == bindparam("job_id"),
+    JOBS.c.status == "running",
+    JOBS.c.attempts == bindparam("attempt"),
+)
 
 
 def beat(job_id: str, attempt: int, progress: float | None = None) -> bool:
@@ -227,11 +324,9 @@ def beat(job_id: str, attempt: int, progress: float | None = None) -> bool:
     values: dict[str, Any] = {"heartbeat_at": utcnow()}
     if progress is not None:
         values["progress"] = progress
-    with session_scope() as session:
-        renewed = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "running", Job.attempts == attempt)
-            .values(**values)
+    with autocommit() as connection:
+        renewed = connection.execute(
+            _BEAT.values(**values), {"job_id": job_id, "attempt": attempt}
         ).rowcount
     return bool(renewed)
 

@@ -1,114 +1,177 @@
-"""The orchestrator: enqueue every step of a plan whose dependencies succeeded, and none twice."""
+"""The orchestrator: enqueue every step of a plan whose dependencies succeeded, and none twice.
+
+It runs after every step, so it works on the job and content rows with plain SQL, and the
+decision itself (`decide`) is a pure function of those rows and the content's plan.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any, NamedTuple
 
 import dramatiq
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Content, Job, utcnow
-from pipelines.plans import READY_STEP, plan_for
+from models import Content, Job, new_id, utcnow
+from pipelines.plans import READY_STEP, StepSpec, plan_for
 from settings import get_settings
-from workers.db import session_scope
+from workers.db import autocommit, session_scope
 from workers.jobs import announce
 
 log = logging.getLogger(__name__)
 
+CONTENT = Content.__table__
+JOBS = Job.__table__
+# A content moves on while processing, and when a later (optional) step of a done one ends.
+ADVANCING = ("processing", "ready", "failed")
+STOPPING = ("failed", "dead", "cancelled")
 
-def _lock_content(session: Session, content_id: str) -> Content | None:
-    # FOR UPDATE serialises two workers finishing steps of one content at the same moment.
-    return session.scalars(
-        select(Content).where(Content.id == content_id).with_for_update()
-    ).first()
+
+class JobState(NamedTuple):
+    step: str
+    status: str
+    error: str | None
 
 
-def plan_new_jobs(session: Session, content: Content) -> list[Job]:
-    """Insert Job rows for the ready steps of the content's current generation."""
-    jobs = session.scalars(
-        select(Job).where(Job.content_id == content.id, Job.generation == content.generation)
-    ).all()
+class Decision(NamedTuple):
+    status: str | None  # the content's new status, when it changes
+    error: str | None
+    to_plan: list[StepSpec]
+
+
+class Outcome(NamedTuple):
+    """What an advance decided, carried out by `carry_out` once its transaction committed."""
+
+    content_id: str
+    status: str | None = None
+    messages: tuple[dramatiq.Message[Any], ...] = ()
+    new_live_generation: int | None = None  # set when a newer generation replaced a live one
+
+
+def decide(status: str, media_type: Any, jobs: list[JobState]) -> Decision:
+    """The content's next status and the steps to plan now, from its current generation's jobs."""
+    plan = plan_for(media_type)
+    optional = {spec.name for spec in plan if spec.optional}
     by_step = {job.step: job for job in jobs}
-    succeeded = {s for s, j in by_step.items() if j.status == "succeeded"}
-    new: list[Job] = []
-    for spec in plan_for(content.media_type):  # type: ignore[arg-type]
-        if spec.name in by_step or not all(dep in succeeded for dep in spec.after):
-            continue
-        job = Job(
-            content_id=content.id,
-            step=spec.name,
-            generation=content.generation,
-            queue=spec.queue,
-            status="queued",
-            max_attempts=get_settings().job_max_attempts,
-        )
+    succeeded = {job.step for job in jobs if job.status == "succeeded"}
+    # A cancelled step stops its content too: nothing after it can run until it is retried.
+    stopped = [j for j in jobs if j.status in STOPPING and j.step not in optional]
+    new_status, error = None, None
+    if stopped and status != "failed":
+        new_status, error = "failed", f"{stopped[0].step}: {stopped[0].error or 'failed'}"
+    ready = by_step.get(READY_STEP)
+    if ready is not None and ready.status == "succeeded" and status == "processing":
+        new_status, error = "ready", None
+    if (new_status or status) == "failed":
+        return Decision(new_status, error, [])
+    to_plan = [
+        spec
+        for spec in plan
+        if spec.name not in by_step and all(dep in succeeded for dep in spec.after)
+    ]
+    return Decision(new_status, error, to_plan)
+
+
+_LOCK_CONTENT = (
+    select(CONTENT.c.status, CONTENT.c.generation, CONTENT.c.live_generation, CONTENT.c.media_type)
+    .where(CONTENT.c.id == bindparam("content_id"))
+    .with_for_update()
+)
+_GENERATION_JOBS = select(JOBS.c.step, JOBS.c.status, JOBS.c.error).where(
+    JOBS.c.content_id == bindparam("content_id"), JOBS.c.generation == bindparam("generation")
+)
+
+
+def lock_content(session: Session, content_id: str) -> Row[Any] | None:
+    """The content's row, locked: FOR UPDATE serialises two workers finishing steps of one
+    content at the same moment."""
+    return session.execute(_LOCK_CONTENT, {"content_id": content_id}).first()
+
+
+def advance_locked(session: Session, content_id: str, content: Row[Any] | None) -> Outcome:
+    """Settle the content's status and plan its ready steps, inside the caller's transaction
+    (which holds the content's row lock)."""
+    if content is None or content.status not in ADVANCING:
+        return Outcome(content_id)
+    params = {"content_id": content_id, "generation": content.generation}
+    jobs = [JobState(*row) for row in session.execute(_GENERATION_JOBS, params)]
+    decision = decide(content.status, content.media_type, jobs)
+    replaced = None
+    if decision.status is not None:
+        values: dict[str, Any] = {"status": decision.status, "error": decision.error}
+        if decision.status == "ready":
+            values["live_generation"] = content.generation
+            if content.live_generation not in (None, content.generation):
+                replaced = content.generation
+        session.execute(update(CONTENT).where(CONTENT.c.id == content_id).values(**values))
+    messages = _plan(session, content_id, content.generation, decision.to_plan)
+    return Outcome(content_id, decision.status, tuple(messages), replaced)
+
+
+def _plan(
+    session: Session, content_id: str, generation: int, specs: list[StepSpec]
+) -> list[dramatiq.Message[Any]]:
+    """Insert a queued Job row per step, naming the message that will be sent for it."""
+    if not specs:
+        return []
+    broker = _declared_broker()
+    max_attempts = get_settings().job_max_attempts
+    messages = []
+    for spec in specs:
+        job_id = new_id()
+        message = broker.get_actor(spec.name).message(job_id)
+        row = {
+            "id": job_id,
+            "content_id": content_id,
+            "step": spec.name,
+            "generation": generation,
+            "queue": spec.queue,
+            "status": "queued",
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "progress": 0.0,
+            "message_id": message.message_id,
+            "queued_at": utcnow(),
+        }
         # A savepoint per insert: the unique (content, step, generation) constraint is the last
         # word on "never twice", even if two orchestrators race past the lock (SQLite).
         try:
             with session.begin_nested():
-                session.add(job)
+                session.execute(insert(JOBS).values(**row))
         except IntegrityError:
             continue
-        new.append(job)
-    return new
+        messages.append(message)
+    return messages
 
 
-def settle_content(session: Session, content: Content) -> str | None:
-    """Derive the content's status from its jobs; returns the new status when it changed."""
-    jobs = session.scalars(
-        select(Job).where(Job.content_id == content.id, Job.generation == content.generation)
-    ).all()
-    by_step = {job.step: job for job in jobs}
-    # A cancelled step stops its content too: nothing after it can run until it is retried.
-    failed = [
-        j
-        for j in jobs
-        if j.status in ("failed", "dead", "cancelled") and not _optional(content, j.step)
-    ]
-    new_status = None
-    if failed and content.status != "failed":
-        new_status = "failed"
-        content.error = f"{failed[0].step}: {failed[0].error or 'failed'}"
-    ready = by_step.get(READY_STEP)
-    if ready is not None and ready.status == "succeeded" and content.status == "processing":
-        new_status = "ready"
-        content.live_generation = content.generation
-        content.error = None
-    if new_status:
-        content.status = new_status
-    return new_status
+def carry_out(outcome: Outcome) -> list[str]:
+    """After the commit: announce the content's new status, send the planned steps' messages.
 
+    A message lost here (the process died) leaves its row `queued`: the sweeper sends it again.
+    """
+    if outcome.status:
+        announce(outcome.content_id, {"type": "content", "status": outcome.status})
+    if outcome.messages:
+        broker = _declared_broker()
+        for message in outcome.messages:
+            broker.enqueue(message)
+            log.info(
+                "job %s (%s) sent as %s", message.args[0], message.actor_name, message.message_id
+            )
+    if outcome.new_live_generation is not None:
+        from workers.generations import schedule_cleanup  # the actor module imports us
 
-def _optional(content: Content, step: str) -> bool:
-    for spec in plan_for(content.media_type):  # type: ignore[arg-type]
-        if spec.name == step:
-            return spec.optional
-    return False
+        schedule_cleanup(outcome.content_id, outcome.new_live_generation)
+    return [message.actor_name for message in outcome.messages]
 
 
 def advance_content(content_id: str) -> list[str]:
     """Enqueue the ready steps of a content; returns the names of the steps sent."""
     with session_scope() as session:
-        content = _lock_content(session, content_id)
-        if content is None or content.status not in ("processing", "ready", "failed"):
-            return []
-        was_live = content.live_generation
-        changed = settle_content(session, content)
-        switched = was_live is not None and content.live_generation != was_live
-        new_jobs = plan_new_jobs(session, content) if content.status != "failed" else []
-        session.flush()
-        sent = [(job.id, job.step, job.queue) for job in new_jobs]
-    if changed:
-        announce(content_id, {"type": "content", "status": changed})
-    for job_id, step, _queue in sent:
-        send_job(job_id, step)
-    if switched:
-        from workers.generations import schedule_cleanup  # the actor module imports us
-
-        schedule_cleanup(content_id, content.live_generation)  # type: ignore[arg-type]
-    return [step for _, step, _ in sent]
+        outcome = advance_locked(session, content_id, lock_content(session, content_id))
+    return carry_out(outcome)
 
 
 def _declared_broker() -> dramatiq.Broker:
@@ -128,10 +191,10 @@ def send_job(job_id: str, step: str) -> str:
     """
     broker = _declared_broker()
     message = broker.get_actor(step).message(job_id)
-    with session_scope() as session:
-        session.execute(
-            update(Job)
-            .where(Job.id == job_id)
+    with autocommit() as connection:
+        connection.execute(
+            update(JOBS)
+            .where(JOBS.c.id == job_id)
             .values(message_id=message.message_id, queued_at=utcnow())
         )
     broker.enqueue(message)
