@@ -3,10 +3,12 @@ builds from the settings (nothing connects: no LiveKit server here)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from types import SimpleNamespace
 
+from livekit.agents import AgentSession
 from livekit.plugins import deepgram, openai, silero
 
 from agent.__main__ import prewarm, server, voice_session
@@ -39,7 +41,11 @@ def test_prewarm_loads_the_vad_and_the_session_is_built_from_settings() -> None:
         agent_tts_model="tts-test",
         agent_tts_voice="sage",
     )
-    session = voice_session(settings, vad)
+
+    async def build() -> AgentSession:  # as in the entrypoint: on the job's event loop
+        return voice_session(settings, vad)
+
+    session = asyncio.run(build())
     assert session.vad is vad
     assert isinstance(session.stt, deepgram.STT)
     assert session.stt._opts.endpoint_url == "http://127.0.0.1:9/v1/listen"
