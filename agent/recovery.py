@@ -14,7 +14,7 @@ import logging
 import time
 
 from livekit.agents import AgentSession
-from livekit.agents.voice.events import ErrorEvent
+from livekit.agents.voice.events import ErrorEvent, UserInputTranscribedEvent
 
 logger = logging.getLogger(__name__)
 
@@ -24,21 +24,40 @@ APOLOGIES = {
 }
 
 
-def apologize_on_errors(session: AgentSession, quiet_s: float = 5.0) -> None:
-    """Speak an apology for each unrecoverable LLM or STT failure, at most one per `quiet_s`."""
-    last_apology = -quiet_s
+class _Apologies:
+    """When to say sorry: once per LLM failure (but not twice within `quiet_s`), and once per
+    STT outage (the session recreates a failed STT stream every few seconds; one apology until
+    the listener is heard again is enough)."""
 
-    def on_error(event: ErrorEvent) -> None:
-        nonlocal last_apology
+    def __init__(self, session: AgentSession, quiet_s: float) -> None:
+        self._session = session
+        self._quiet_s = quiet_s
+        self._last = -quiet_s
+        self._stt_down = False
+
+    def on_error(self, event: ErrorEvent) -> None:
         error_type = getattr(event.error, "type", "")
         if getattr(event.error, "recoverable", True) or error_type not in APOLOGIES:
             return
         logger.warning("agent %s after retries; apologising to the listener", error_type)
-        if time.monotonic() - last_apology < quiet_s:
+        if error_type == "stt_error":
+            if self._stt_down:
+                return
+            self._stt_down = True
+        if time.monotonic() - self._last < self._quiet_s:
             return
-        last_apology = time.monotonic()
+        self._last = time.monotonic()
         # The session may be closing already (it closes after too many failures in a row).
         with contextlib.suppress(RuntimeError):
-            session.say(APOLOGIES[error_type])
+            self._session.say(APOLOGIES[error_type])
 
-    session.on("error", on_error)
+    def on_transcribed(self, event: UserInputTranscribedEvent) -> None:
+        if event.transcript:
+            self._stt_down = False
+
+
+def apologize_on_errors(session: AgentSession, quiet_s: float = 5.0) -> None:
+    """Speak an apology when the LLM or STT fails for good (see _Apologies for how often)."""
+    apologies = _Apologies(session, quiet_s)
+    session.on("error", apologies.on_error)
+    session.on("user_input_transcribed", apologies.on_transcribed)
