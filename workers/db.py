@@ -24,10 +24,31 @@ def engine() -> Engine:
 
 
 @contextmanager
+def transaction() -> Iterator[Connection]:
+    """One transaction on a plain connection (no ORM session): committed when the block ends,
+    rolled back on error."""
+    with engine().begin() as connection:
+        yield connection
+
+
+@lru_cache(maxsize=1)
+def autocommit_engine() -> Engine:
+    # A pool of its own: switching a pooled connection to autocommit and back on every checkout
+    # costs more than the statement.
+    return make_sync_engine(
+        get_settings().sync_database_url,
+        pool_size=5,
+        max_overflow=10,
+        pool_pre_ping=False,
+        isolation_level="AUTOCOMMIT",
+    )
+
+
+@contextmanager
 def autocommit() -> Iterator[Connection]:
     """A connection whose every statement commits by itself: for a write that is whole in one
     statement, it saves the BEGIN and COMMIT round trips of a transaction."""
-    with engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with autocommit_engine().connect() as connection:
         yield connection
 
 
@@ -52,7 +73,8 @@ def session_scope() -> Iterator[Session]:
 
 def reset() -> None:
     """Forget the engine (tests that change the database between runs)."""
-    if engine.cache_info().currsize:
-        engine().dispose()
-    engine.cache_clear()
+    for cached in (engine, autocommit_engine):
+        if cached.cache_info().currsize:
+            cached().dispose()
+        cached.cache_clear()
     _factory.cache_clear()

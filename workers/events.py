@@ -42,10 +42,14 @@ def _client() -> redis.Redis:
     return redis.Redis.from_url(get_settings().redis_url)
 
 
+@lru_cache(maxsize=1)
+def _publish_script() -> Any:
+    return _client().register_script(_PUBLISH)
+
+
 def publish(channel: str, event: dict[str, Any]) -> int:
     """Publish one event to `channel` (e.g. `content:{id}`); returns its sequence number."""
-    script = _client().register_script(_PUBLISH)
-    seq = script(
+    seq = _publish_script()(
         keys=[sequence_key(channel), backlog_key(channel)],
         args=[json.dumps(event, default=str), BACKLOG, BACKLOG_TTL_S, channel],
     )

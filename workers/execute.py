@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
 
 from models import Content, Job, Series
 from pipelines.context import ContentMetadata, StepContext, StepResult
@@ -22,7 +23,7 @@ from pipelines.steps import step_function
 from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import Settings, get_settings
 from workers import jobs
-from workers.db import autocommit, session_scope
+from workers.db import autocommit, transaction
 from workers.metrics import record_step
 from workers.orchestrator import Outcome, advance_locked, carry_out, lock_content
 from workers.store import STORE_HOOKS, generation_prefix, store_result
@@ -297,22 +298,25 @@ def _store(
 ) -> Outcome | None:
     """Outputs, the job's success and the plan's next steps in one transaction: a crash leaves
     all or none. None when the attempt no longer holds the job (cancelled, taken over)."""
-    with session_scope() as session:
-        content = lock_content(session, content_id)
+    with transaction() as connection:
+        content = lock_content(connection, content_id)
         if content is None:
             return None
         event = jobs.succeed(
-            session, claim, msgspec.to_builtins(result), result.cpu_seconds, result.media_seconds
+            connection, claim, msgspec.to_builtins(result), result.cpu_seconds, result.media_seconds
         )
         if event is None:
             return None  # the holder of the lease records the outcome
         if result.assets or step in STORE_HOOKS:
-            loaded = session.get(Content, content_id)
-            assert loaded is not None
-            store_result(session, loaded, step, generation, result)
-            session.flush()
-            content = lock_content(session, content_id)  # what the step taught it (media type)
-        outcome = advance_locked(session, content_id, content)
+            with Session(bind=connection) as session:  # joins this transaction
+                loaded = session.get(Content, content_id)
+                assert loaded is not None
+                store_result(session, loaded, step, generation, result)
+                session.flush()
+            content = lock_content(connection, content_id)  # with what the step taught it
+        else:
+            content = content.with_succeeded(step)
+        outcome = advance_locked(connection, content_id, content)
     jobs.announce(content_id, event)
     record_step(step, result.cpu_seconds, result.media_seconds)
     return outcome

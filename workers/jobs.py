@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session
 
 from models import Job, utcnow
 from workers.db import autocommit, session_scope
@@ -296,7 +295,7 @@ _SUCCEED = (
 
 
 def succeed(
-    session: Session, claim: Claim, result: dict[str, Any], cpu: float, media: float
+    connection: Connection, claim: Claim, result: dict[str, Any], cpu: float, media: float
 ) -> dict[str, Any] | None:
     """Inside the transaction that stores the step's outputs: the job is done, if this attempt
     still holds it. Returns the job's event, or None when it was cancelled or taken over."""
@@ -308,7 +307,7 @@ def succeed(
         "media": media,
         "now": utcnow(),
     }
-    row = session.execute(_SUCCEED, params).first()
+    row = connection.execute(_SUCCEED, params).first()
     return row_event(row) if row is not None else None
 
 

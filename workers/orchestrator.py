@@ -10,14 +10,14 @@ import logging
 from typing import Any, NamedTuple
 
 import dramatiq
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Content, Job, new_id, utcnow
 from pipelines.plans import READY_STEP, StepSpec, plan_for
 from settings import get_settings
-from workers.db import autocommit, session_scope
+from workers.db import autocommit, transaction
 from workers.jobs import announce
 
 log = logging.getLogger(__name__)
@@ -74,30 +74,61 @@ def decide(status: str, media_type: Any, jobs: list[JobState]) -> Decision:
     return Decision(new_status, error, to_plan)
 
 
+class ContentState(NamedTuple):
+    """A content's row and its current generation's jobs, read under the content's lock."""
+
+    status: str
+    generation: int
+    live_generation: int | None
+    media_type: Any
+    jobs: list[JobState]
+
+    def with_succeeded(self, step: str) -> ContentState:
+        jobs = [j._replace(status="succeeded") if j.step == step else j for j in self.jobs]
+        return self._replace(jobs=jobs)
+
+
+# FOR UPDATE OF content serialises two workers finishing steps of one content at once.
 _LOCK_CONTENT = (
-    select(CONTENT.c.status, CONTENT.c.generation, CONTENT.c.live_generation, CONTENT.c.media_type)
+    select(
+        CONTENT.c.status,
+        CONTENT.c.generation,
+        CONTENT.c.live_generation,
+        CONTENT.c.media_type,
+        JOBS.c.step,
+        JOBS.c.status.label("job_status"),
+        JOBS.c.error,
+    )
+    .select_from(
+        CONTENT.outerjoin(
+            JOBS, (JOBS.c.content_id == CONTENT.c.id) & (JOBS.c.generation == CONTENT.c.generation)
+        )
+    )
     .where(CONTENT.c.id == bindparam("content_id"))
-    .with_for_update()
-)
-_GENERATION_JOBS = select(JOBS.c.step, JOBS.c.status, JOBS.c.error).where(
-    JOBS.c.content_id == bindparam("content_id"), JOBS.c.generation == bindparam("generation")
+    .with_for_update(of=CONTENT)
 )
 
 
-def lock_content(session: Session, content_id: str) -> Row[Any] | None:
-    """The content's row, locked: FOR UPDATE serialises two workers finishing steps of one
-    content at the same moment."""
-    return session.execute(_LOCK_CONTENT, {"content_id": content_id}).first()
+def lock_content(connection: Connection, content_id: str) -> ContentState | None:
+    """Lock the content's row and read it with its current generation's jobs, in one query."""
+    rows = connection.execute(_LOCK_CONTENT, {"content_id": content_id}).all()
+    if not rows:
+        return None
+    jobs = [JobState(row.step, row.job_status, row.error) for row in rows if row.step is not None]
+    first = rows[0]
+    return ContentState(
+        first.status, first.generation, first.live_generation, first.media_type, jobs
+    )
 
 
-def advance_locked(session: Session, content_id: str, content: Row[Any] | None) -> Outcome:
+def advance_locked(
+    connection: Connection, content_id: str, content: ContentState | None
+) -> Outcome:
     """Settle the content's status and plan its ready steps, inside the caller's transaction
     (which holds the content's row lock)."""
     if content is None or content.status not in ADVANCING:
         return Outcome(content_id)
-    params = {"content_id": content_id, "generation": content.generation}
-    jobs = [JobState(*row) for row in session.execute(_GENERATION_JOBS, params)]
-    decision = decide(content.status, content.media_type, jobs)
+    decision = decide(content.status, content.media_type, content.jobs)
     replaced = None
     if decision.status is not None:
         values: dict[str, Any] = {"status": decision.status, "error": decision.error}
@@ -105,13 +136,13 @@ def advance_locked(session: Session, content_id: str, content: Row[Any] | None) 
             values["live_generation"] = content.generation
             if content.live_generation not in (None, content.generation):
                 replaced = content.generation
-        session.execute(update(CONTENT).where(CONTENT.c.id == content_id).values(**values))
-    messages = _plan(session, content_id, content.generation, decision.to_plan)
+        connection.execute(update(CONTENT).where(CONTENT.c.id == content_id).values(**values))
+    messages = _plan(connection, content_id, content.generation, decision.to_plan)
     return Outcome(content_id, decision.status, tuple(messages), replaced)
 
 
 def _plan(
-    session: Session, content_id: str, generation: int, specs: list[StepSpec]
+    connection: Connection, content_id: str, generation: int, specs: list[StepSpec]
 ) -> list[dramatiq.Message[Any]]:
     """Insert a queued Job row per step, naming the message that will be sent for it."""
     if not specs:
@@ -138,8 +169,8 @@ def _plan(
         # A savepoint per insert: the unique (content, step, generation) constraint is the last
         # word on "never twice", even if two orchestrators race past the lock (SQLite).
         try:
-            with session.begin_nested():
-                session.execute(insert(JOBS).values(**row))
+            with connection.begin_nested():
+                connection.execute(insert(JOBS).values(**row))
         except IntegrityError:
             continue
         messages.append(message)
@@ -169,8 +200,8 @@ def carry_out(outcome: Outcome) -> list[str]:
 
 def advance_content(content_id: str) -> list[str]:
     """Enqueue the ready steps of a content; returns the names of the steps sent."""
-    with session_scope() as session:
-        outcome = advance_locked(session, content_id, lock_content(session, content_id))
+    with transaction() as connection:
+        outcome = advance_locked(connection, content_id, lock_content(connection, content_id))
     return carry_out(outcome)
 
 
