@@ -1,8 +1,9 @@
 """catalog change feed: NOTIFY cnt_catalog_changed when a table the cached answers read changes
 
 API processes cache anonymous catalog pages and public playback answers (api/response_cache)
-and LISTEN on this channel to drop them. Statement-level triggers: a bulk write notifies once,
-and PostgreSQL folds identical notifications of one transaction into one, sent at commit.
+and LISTEN on this channel to drop them. Statement-level triggers: a bulk write notifies once;
+the payload is always empty, so PostgreSQL folds a transaction's notifications into one, sent
+at commit.
 Content, assets (playback URLs) and transcripts (search) are what those answers read; a deleted
 series reaches content through its ON DELETE SET NULL, which fires content's trigger.
 SQLite (the embedded setup) has no NOTIFY: nothing to do there, and its API caches nothing.
@@ -30,7 +31,7 @@ def upgrade() -> None:
         return
     op.execute(
         "CREATE FUNCTION cnt_notify_catalog_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN PERFORM pg_notify('{CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$"
+        f"BEGIN PERFORM pg_notify('{CHANNEL}', ''); RETURN NULL; END $$"
     )
     for table in TABLES:
         op.execute(
