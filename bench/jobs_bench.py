@@ -8,6 +8,11 @@ Prints:
 - messages per second of a no-op step with all of our tracking (claim, lease heartbeat, outputs
   and success in one transaction, events, plan advance) vs a bare Dramatiq actor on a broker
   with Dramatiq's default middleware only; same process, same threads, queue pre-filled;
+- between the two, a floor: the bare actor writing the least durable record there is (one
+  autocommit UPDATE of its job row when it starts, one when it ends, raw psycopg), which shows
+  what a database write per transition costs on this machine before any of our code runs;
+- the worker process's CPU per message for each (the throughput is bound by it: one process,
+  one interpreter lock);
 - enqueue-to-start latency (send to the step's first line, after its claim) with an idle
   worker: p50 and p99, with our 50 ms idle poll (Procfile) and with Dramatiq's default 1 s.
 Not a test: figures depend on the machine.
@@ -24,6 +29,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -101,32 +107,47 @@ def _jobs(count: int) -> list[str]:
     return [j["id"] for j in jobs if j["step"] == "bench_noop"]
 
 
-def _throughput_tracked() -> float:
+def _throughput_tracked() -> Rate:
     import dramatiq
 
     from workers.orchestrator import send_job
 
-    broker = dramatiq.get_broker()
     ids = _jobs(TRACKED_MESSAGES)
     for job_id in ids:
         send_job(job_id, "bench_noop")
-    worker = dramatiq.Worker(broker, queues={"bench"}, worker_threads=THREADS, worker_timeout=50)
-    started = time.perf_counter()
-    worker.start()
-    broker.join("bench", timeout=600_000)
-    elapsed = time.perf_counter() - started
-    worker.stop()
-    return TRACKED_MESSAGES / elapsed
+    return _drain(dramatiq.get_broker(), "bench", TRACKED_MESSAGES)
 
 
-def _throughput_bare() -> float:
+class Rate(NamedTuple):
+    per_second: float
+    cpu_ms: float  # the worker process's CPU per message
+
+
+def _drain(broker: Any, queue: str, count: int) -> Rate:
     import dramatiq
+
+    worker = dramatiq.Worker(broker, queues={queue}, worker_threads=THREADS, worker_timeout=50)
+    cpu, started = time.process_time(), time.perf_counter()
+    worker.start()
+    broker.join(queue, timeout=600_000)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    worker.stop()
+    return Rate(count / elapsed, cpu / count * 1000)
+
+
+def _bare_broker(suffix: str) -> Any:
     from dramatiq.brokers.redis import RedisBroker
 
     from settings import get_settings
 
     settings = get_settings()
-    bare = RedisBroker(url=settings.redis_url, namespace=f"{settings.broker_namespace}-bare")
+    return RedisBroker(url=settings.redis_url, namespace=f"{settings.broker_namespace}-{suffix}")
+
+
+def _throughput_bare() -> Rate:
+    import dramatiq
+
+    bare = _bare_broker("bare")
 
     def bare_noop(job_id: str) -> None:
         return None
@@ -134,14 +155,43 @@ def _throughput_bare() -> float:
     actor = dramatiq.actor(bare_noop, broker=bare, queue_name="bench", max_retries=0)
     for i in range(BARE_MESSAGES):
         actor.send(str(i))
-    worker = dramatiq.Worker(bare, queues={"bench"}, worker_threads=THREADS, worker_timeout=50)
-    started = time.perf_counter()
-    worker.start()
-    bare.join("bench", timeout=600_000)
-    elapsed = time.perf_counter() - started
-    worker.stop()
+    rate = _drain(bare, "bench", BARE_MESSAGES)
     bare.flush_all()
-    return BARE_MESSAGES / elapsed
+    return rate
+
+
+def _throughput_floor() -> Rate:
+    """The bare actor plus the least durable record: an UPDATE of its row at start and end."""
+    import dramatiq
+    import psycopg
+
+    from settings import get_settings
+
+    url = get_settings().sync_database_url.replace("postgresql+psycopg://", "postgresql://")
+    local = threading.local()
+
+    def connection() -> psycopg.Connection[Any]:
+        if getattr(local, "connection", None) is None:
+            local.connection = psycopg.connect(url, autocommit=True)
+        return local.connection  # type: ignore[no-any-return]
+
+    def floor_noop(job_id: str) -> None:
+        db = connection()
+        db.execute(
+            "UPDATE jobs SET status = 'running', started_at = now() WHERE id = %s", (job_id,)
+        )
+        db.execute(
+            "UPDATE jobs SET status = 'succeeded', finished_at = now() WHERE id = %s", (job_id,)
+        )
+
+    floor = _bare_broker("floor")
+    actor = dramatiq.actor(floor_noop, broker=floor, queue_name="bench", max_retries=0)
+    ids = _jobs(TRACKED_MESSAGES)
+    for job_id in ids:
+        actor.send(job_id)
+    rate = _drain(floor, "bench", len(ids))
+    floor.flush_all()
+    return rate
 
 
 def _latency(worker_timeout_ms: int, samples: int) -> tuple[float, float]:
@@ -183,21 +233,21 @@ def run() -> None:
     sys.modules.setdefault("bench.jobs_bench", sys.modules[__name__])  # one STARTED dict
     _declare_tracked_step()
     threading.current_thread().name = "bench"
-    if os.environ.get("CNT_BENCH_PROFILE"):
-        import cProfile
-        import pstats
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-        _throughput_tracked()
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
-        return
     bare = _throughput_bare()
+    floor = _throughput_floor()
     tracked = _throughput_tracked()
     print(f"no-op step, {THREADS} threads, one process, real Redis + PostgreSQL:")
-    print(f"  bare Dramatiq actor       {bare:8.0f} messages/s")
-    print(f"  with all job tracking     {tracked:8.0f} messages/s   ({tracked / bare:.2f}x bare)")
+    rows = (
+        ("bare Dramatiq actor", bare),
+        ("bare + 2 row writes", floor),
+        ("with all job tracking", tracked),
+    )
+    for label, rate in rows:
+        ratio = rate.per_second / bare.per_second
+        print(
+            f"  {label:24s}{rate.per_second:8.0f} messages/s  ({ratio:.2f}x bare)"
+            f"  worker CPU {rate.cpu_ms:.2f} ms/message"
+        )
     polls = (
         (20, "dramatiq_worker_timeout=20"),
         (50, "dramatiq_worker_timeout=50 (our Procfile)"),

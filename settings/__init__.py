@@ -24,6 +24,7 @@ SECRET_FIELDS = frozenset(
         "openai_api_key",
         "livekit_api_secret",
         "cdn_signing_secret",
+        "metrics_token",
     }
 )
 
@@ -57,6 +58,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     job_resend_after_s: int = 30
     # Workers' Prometheus exporter (one per `dramatiq` command); 0 turns it off.
     worker_metrics_port: int = 0
+    # When set, both /metrics endpoints answer only `Authorization: Bearer <token>`.
+    metrics_token: str = ""
     worker_metrics_host: str = "127.0.0.1"
 
     # Anonymous catalog pages and public playback answers kept in each API process (PostgreSQL

@@ -11,6 +11,7 @@ and binds one fixed port, which breaks `honcho start -c worker-transcode=4`.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import logging
 import os
 import shutil
@@ -193,6 +194,12 @@ def _job_counts() -> list[tuple[str, str, int]]:
     return [(q, s, int(n)) for q, s, n in rows]
 
 
+def bearer_matches(header: str | None, token: str) -> bool:
+    """Whether an Authorization header carries `token` (compared in constant time)."""
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
+
+
 def serve_metrics() -> int:
     """The exporter (a fork of the `dramatiq` command): serves until the command stops."""
     settings = get_settings()
@@ -208,6 +215,11 @@ def serve_metrics() -> int:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            if settings.metrics_token and not bearer_matches(
+                self.headers.get("Authorization"), settings.metrics_token
+            ):
+                self.send_error(401, "metrics need the bearer token set in METRICS_TOKEN")
+                return
             body = generate_latest(registry)
             self.send_response(200)
             self.send_header("Content-Type", CONTENT_TYPE_LATEST)

@@ -136,6 +136,24 @@ def test_api_metrics_count_requests(client) -> None:  # type: ignore[no-untyped-
     assert "cnt_api_requests_total" in text and 'path="/healthz"' in text
 
 
+def test_api_metrics_answer_only_the_token_when_one_is_set(clean_db: None) -> None:
+    import msgspec
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+    from settings import get_settings
+
+    settings = msgspec.structs.replace(get_settings(), metrics_token="scrape-secret")
+    with TestClient(create_app(settings)) as client:
+        refused = client.get("/metrics")
+        assert refused.status_code == 401 and "METRICS_TOKEN" in refused.json()["detail"]
+        assert "scrape-secret" not in refused.text
+        wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        scraped = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+        assert scraped.status_code == 200 and "cnt_api_requests_total" in scraped.text
+
+
 def test_cli_lists_shows_and_retries_jobs(client, accounts) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 

@@ -11,9 +11,13 @@ from tests.conftest import free_port, wait_for_status
 from tests.jobs.conftest import upload, wait_until
 
 
+TOKEN = "scrape-secret"
+
+
 def _scrape(port: int) -> str:
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        return httpx.get(f"http://127.0.0.1:{port}/metrics", headers=headers, timeout=2).text
     except httpx.HTTPError:
         return ""
 
@@ -22,7 +26,9 @@ def test_a_worker_process_exports_step_and_queue_metrics(
     client, accounts, worker_processes, tone_m4a: Path
 ) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
-    worker_processes(["transcode", "media", "io", "default"], WORKER_METRICS_PORT=str(port))
+    worker_processes(
+        ["transcode", "media", "io", "default"], WORKER_METRICS_PORT=str(port), METRICS_TOKEN=TOKEN
+    )
     headers = accounts.auth(accounts.make("creator"))
     content_id = upload(client, headers, tone_m4a)
     assert wait_for_status(client, content_id, headers, {"ready", "failed"})["status"] == "ready"
@@ -38,3 +44,5 @@ def test_a_worker_process_exports_step_and_queue_metrics(
     assert 'cnt_step_cpu_seconds_per_media_minute_count{step="encode_audio"}' in text
     assert 'cnt_queue_messages{queue="transcode",state="ready"}' in text
     assert 'cnt_jobs{queue="transcode",status="succeeded"}' in text
+    # Without the token (METRICS_TOKEN) the exporter refuses.
+    assert httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).status_code == 401
