@@ -13,26 +13,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import msgspec
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session
-
-from models import Content, Job, Series
-from pipelines.context import ContentMetadata, StepContext, StepResult
+from pipelines.context import StepContext
 from pipelines.steps import step_function
 from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import Settings, get_settings
 from workers import jobs
-from workers.db import autocommit, transaction
-from workers.metrics import record_step
-from workers.orchestrator import Outcome, advance_locked, carry_out, lock_content
-from workers.store import STORE_HOOKS, generation_prefix, store_result
+from workers.db import autocommit
+from workers.inputs import LOAD, StepInputs, inputs_from_rows
+from workers.orchestrator import carry_out
+from workers.store import generation_prefix, record_success
 
 log = logging.getLogger(__name__)
 
-CONTENT = Content.__table__
-JOBS = Job.__table__
-SERIES = Series.__table__
 
 # A provider that can fetch the source itself gets a short-lived URL instead of the bytes.
 SOURCE_URL_STEPS = {"transcribe"}
@@ -193,59 +185,12 @@ def _clear_earlier_attempts(work_dir: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _load_query() -> Select[Any]:
-    earlier = JOBS.alias("earlier")
-    return (
-        select(
-            JOBS.c.generation,
-            CONTENT.c.id,
-            CONTENT.c.title,
-            CONTENT.c.speaker,
-            CONTENT.c.description,
-            CONTENT.c.language,
-            CONTENT.c.recorded_date,
-            CONTENT.c.source_key,
-            SERIES.c.title.label("series_title"),
-            earlier.c.step.label("earlier_step"),
-            earlier.c.result.label("earlier_result"),
-        )
-        .join(CONTENT, CONTENT.c.id == JOBS.c.content_id)
-        .outerjoin(SERIES, SERIES.c.id == CONTENT.c.series_id)
-        .outerjoin(
-            earlier,
-            (earlier.c.content_id == JOBS.c.content_id)
-            & (earlier.c.generation == JOBS.c.generation)
-            & (earlier.c.status == "succeeded"),
-        )
-        .where(JOBS.c.id == bindparam("job_id"))
-    )
-
-
-_LOAD = _load_query()
-
-
-def _load(job_id: str) -> tuple[dict[str, StepResult], ContentMetadata, str | None, int, str]:
-    """What the step needs from the database, in one query: earlier results of its generation,
-    metadata, where the source is."""
+def _load(job_id: str) -> StepInputs:
     with autocommit() as connection:
-        rows = connection.execute(_LOAD, {"job_id": job_id}).all()
+        rows = connection.execute(LOAD, {"job_id": job_id}).all()
     if not rows:
         raise jobs.JobGone(f"job {job_id} or its content is gone")
-    first = rows[0]
-    previous = {
-        row.earlier_step: msgspec.convert(row.earlier_result or {}, StepResult)
-        for row in rows
-        if row.earlier_step is not None
-    }
-    metadata = ContentMetadata(
-        title=first.title,
-        speaker=first.speaker,
-        series=first.series_title or "",
-        description=first.description,
-        language=first.language,
-        recorded_date=first.recorded_date.isoformat() if first.recorded_date else "",
-    )
-    return previous, metadata, first.source_key, first.generation, first.id
+    return inputs_from_rows(rows)
 
 
 def run_step(step: str, job_id: str) -> None:
@@ -254,7 +199,8 @@ def run_step(step: str, job_id: str) -> None:
     claim = jobs.current_claim()
     if claim is None or claim.job_id != job_id:
         raise jobs.JobGone(f"job {job_id} is not claimed by this thread")
-    previous, metadata, source_key, generation, content_id = jobs.durably(lambda: _load(job_id))
+    inputs = claim.inputs or jobs.durably(lambda: _load(job_id))
+    content_id, generation, source_key = inputs.content_id, inputs.generation, inputs.source_key
 
     storage = _storage(settings)
     # A folder per attempt: a killed attempt's orphaned ffmpeg can never write into this one's.
@@ -275,15 +221,15 @@ def run_step(step: str, job_id: str) -> None:
             work_dir=work_dir,
             outputs=storage.scoped(generation_prefix(content_id, generation)),
             settings=settings,
-            metadata=metadata,
-            previous=previous,
+            metadata=inputs.metadata,
+            previous=inputs.previous,
             cancel=cancel,
             source_url=_source_url(step, source_key),
         )
         with Heartbeat(claim, cancel) as beat:
             ctx.on_progress = beat.report
             result = step_function(step)(ctx)
-        outcome = jobs.durably(lambda: _store(claim, step, content_id, generation, result))
+        outcome = jobs.durably(lambda: record_success(claim, step, generation, result))
         if outcome is not None:
             jobs.set_current_claim(None)  # the attempt is recorded and the plan advanced
             carry_out(outcome)
@@ -291,32 +237,3 @@ def run_step(step: str, job_id: str) -> None:
         shutil.rmtree(work_dir, ignore_errors=True)
         with contextlib.suppress(OSError):
             work_dir.parent.rmdir()  # the job's folder, once no attempt uses it
-
-
-def _store(
-    claim: jobs.Claim, step: str, content_id: str, generation: int, result: StepResult
-) -> Outcome | None:
-    """Outputs, the job's success and the plan's next steps in one transaction: a crash leaves
-    all or none. None when the attempt no longer holds the job (cancelled, taken over)."""
-    with transaction() as connection:
-        content = lock_content(connection, content_id)
-        if content is None:
-            return None
-        event = jobs.succeed(
-            connection, claim, msgspec.to_builtins(result), result.cpu_seconds, result.media_seconds
-        )
-        if event is None:
-            return None  # the holder of the lease records the outcome
-        if result.assets or step in STORE_HOOKS:
-            with Session(bind=connection) as session:  # joins this transaction
-                loaded = session.get(Content, content_id)
-                assert loaded is not None
-                store_result(session, loaded, step, generation, result)
-                session.flush()
-            content = lock_content(connection, content_id)  # with what the step taught it
-        else:
-            content = content.with_succeeded(step)
-        outcome = advance_locked(connection, content_id, content)
-    jobs.announce(content_id, event)
-    record_step(step, result.cpu_seconds, result.media_seconds)
-    return outcome

@@ -57,6 +57,8 @@ class Claim(msgspec.Struct, frozen=True):
     step: str
     attempt: int
     max_attempts: int
+    # What the step reads before it runs, when the claim fetched it in the same round trip.
+    inputs: Any = None
 
     @property
     def attempts_left(self) -> bool:

@@ -1,15 +1,21 @@
-"""Storing what a step made: asset rows, and the facts some steps teach the content."""
+"""Storing what a step made: asset rows, the facts some steps teach the content, and the
+job's success with them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+import msgspec
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from models import Asset, Content, Transcript
 from pipelines.context import StepResult
+from workers import jobs
+from workers.db import transaction
+from workers.metrics import record_step
+from workers.orchestrator import Outcome, advance_locked, lock_content
 
 
 def generation_prefix(content_id: str, generation: int) -> str:
@@ -90,3 +96,45 @@ def store_result(
     hook = STORE_HOOKS.get(step)
     if hook is not None:
         hook(session, content, result)
+
+
+def record_success(
+    claim: jobs.Claim, step: str, generation: int, result: StepResult
+) -> Outcome | None:
+    """Outputs, the job's success and the plan's next steps in one transaction: a crash leaves
+    all or none. None when the attempt no longer holds the job (cancelled, taken over)."""
+    content_id = claim.content_id
+    with transaction() as connection:
+        content = lock_content(connection, content_id)
+        if content is None:
+            return None
+        event = jobs.succeed(
+            connection, claim, msgspec.to_builtins(result), result.cpu_seconds, result.media_seconds
+        )
+        if event is None:
+            return None  # the holder of the lease records the outcome
+        if stores_rows(step, result):
+            store_in(connection, content_id, step, generation, result)
+            content = lock_content(connection, content_id)  # with what the step taught it
+        else:
+            content = content.with_succeeded(step)
+        outcome = advance_locked(connection, content_id, content)
+    jobs.announce(content_id, event)
+    record_step(step, result.cpu_seconds, result.media_seconds)
+    return outcome
+
+
+def stores_rows(step: str, result: StepResult) -> bool:
+    return bool(result.assets) or step in STORE_HOOKS
+
+
+def store_in(
+    connection: Connection, content_id: str, step: str, generation: int, result: StepResult
+) -> None:
+    """Store a step's outputs inside the caller's transaction (the ORM joins it)."""
+    with Session(bind=connection) as session:
+        content = session.get(Content, content_id)
+        if content is None:
+            raise jobs.JobGone(f"content {content_id} is gone")
+        store_result(session, content, step, generation, result)
+        session.flush()

@@ -1,0 +1,76 @@
+"""What a step reads from the database before it runs: earlier results, metadata, the source."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import msgspec
+from sqlalchemy import Select, bindparam, select
+
+from models import Content, Job, Series
+from pipelines.context import ContentMetadata, StepResult
+
+CONTENT = Content.__table__
+JOBS = Job.__table__
+SERIES = Series.__table__
+
+
+class StepInputs(NamedTuple):
+    content_id: str
+    generation: int
+    source_key: str | None
+    metadata: ContentMetadata
+    # Results of the generation's succeeded steps, by step name.
+    previous: dict[str, StepResult]
+
+
+def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
+    """One job's inputs from rows labelled as `load_query` labels them (one row per earlier
+    result, or one row with none)."""
+    first = rows[0]
+    previous = {
+        row.earlier_step: msgspec.convert(row.earlier_result or {}, StepResult)
+        for row in rows
+        if row.earlier_step is not None
+    }
+    metadata = ContentMetadata(
+        title=first.title,
+        speaker=first.speaker,
+        series=first.series_title or "",
+        description=first.description,
+        language=first.language,
+        recorded_date=first.recorded_date.isoformat() if first.recorded_date else "",
+    )
+    return StepInputs(first.content_id, first.generation, first.source_key, metadata, previous)
+
+
+def _load_query() -> Select[Any]:
+    earlier = JOBS.alias("earlier")
+    return (
+        select(
+            JOBS.c.generation,
+            CONTENT.c.id.label("content_id"),
+            CONTENT.c.title,
+            CONTENT.c.speaker,
+            CONTENT.c.description,
+            CONTENT.c.language,
+            CONTENT.c.recorded_date,
+            CONTENT.c.source_key,
+            SERIES.c.title.label("series_title"),
+            earlier.c.step.label("earlier_step"),
+            earlier.c.result.label("earlier_result"),
+        )
+        .join(CONTENT, CONTENT.c.id == JOBS.c.content_id)
+        .outerjoin(SERIES, SERIES.c.id == CONTENT.c.series_id)
+        .outerjoin(
+            earlier,
+            (earlier.c.content_id == JOBS.c.content_id)
+            & (earlier.c.generation == JOBS.c.generation)
+            & (earlier.c.status == "succeeded"),
+        )
+        .where(JOBS.c.id == bindparam("job_id"))
+    )
+
+
+LOAD = _load_query()
