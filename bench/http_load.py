@@ -19,6 +19,7 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     errors: int
+    cache_hits: int = 0  # answers saying `x-cache: hit` (the API's response cache)
 
     @property
     def rate(self) -> float:
@@ -33,7 +34,8 @@ class LoadResult:
     def line(self, label: str) -> str:
         return (
             f"{label:<34} {self.rate:9.0f} req/s   p50 {self.percentile(0.50):6.2f} ms   "
-            f"p99 {self.percentile(0.99):6.2f} ms   errors {self.errors}"
+            f"p99 {self.percentile(0.99):6.2f} ms   errors {self.errors}   "
+            f"hits {100 * self.cache_hits / max(1, self.requests):3.0f}%"
         )
 
 
@@ -42,6 +44,7 @@ class Connection:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.cache_hits = 0
 
     async def request(self, path: str) -> int:
         if self.writer is None:
@@ -55,8 +58,11 @@ class Connection:
         length = 0
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
+            name = name.strip().lower()
+            if name == b"content-length":
                 length = int(value.strip())
+            elif name == b"x-cache" and value.strip() == b"hit":
+                self.cache_hits += 1
         if length:
             await self.reader.readexactly(length)
         return status
@@ -70,11 +76,11 @@ async def saturate(
     host: str, port: int, paths: list[str], connections: int, seconds: float
 ) -> LoadResult:
     latencies: list[float] = []
-    errors = 0
+    errors = hits = 0
     deadline = time.perf_counter() + seconds
 
     async def worker(n: int) -> None:
-        nonlocal errors
+        nonlocal errors, hits
         connection = Connection(host, port)
         i = n
         while time.perf_counter() < deadline:
@@ -84,24 +90,25 @@ async def saturate(
             errors += status >= 400
             i += connections
         connection.close()
+        hits += connection.cache_hits
 
     began = time.perf_counter()
     await asyncio.gather(*(worker(n) for n in range(connections)))
-    return LoadResult(len(latencies), time.perf_counter() - began, latencies, errors)
+    return LoadResult(len(latencies), time.perf_counter() - began, latencies, errors, hits)
 
 
 async def paced(
     host: str, port: int, paths: list[str], rate: float, connections: int, seconds: float
 ) -> LoadResult:
     latencies: list[float] = []
-    errors = 0
+    errors = hits = 0
     interval = connections / rate  # each connection's share of the rate
     began = time.perf_counter()
     total = int(rate * seconds)
     give_up = began + seconds * 3  # a server far behind its schedule: stop, its p99 is told
 
     async def worker(n: int) -> None:
-        nonlocal errors
+        nonlocal errors, hits
         connection = Connection(host, port)
         due = began + n * interval / connections
         for k in range(n, total, connections):
@@ -115,6 +122,7 @@ async def paced(
             errors += status >= 400
             due += interval
         connection.close()
+        hits += connection.cache_hits
 
     await asyncio.gather(*(worker(n) for n in range(connections)))
-    return LoadResult(len(latencies), time.perf_counter() - began, latencies, errors)
+    return LoadResult(len(latencies), time.perf_counter() - began, latencies, errors, hits)
