@@ -8,6 +8,7 @@ with neither an Authorization header nor cookies: those may be answered per call
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qsl, urlencode
 
 from litestar.enums import ScopeType
@@ -63,17 +64,18 @@ class ResponseCacheMiddleware(ASGIMiddleware):
             return
         key = cache_key(scope)
         entry = self.cache.get(key)
+        if entry is None and (leader := self.cache.follow(key)) is not None:
+            entry = await asyncio.shield(leader)
         if entry is not None:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": entry.status,
-                    "headers": entry.headers + [HIT],
-                }
-            )
+            headers = entry.headers + [HIT]
+            await send({"type": "http.response.start", "status": entry.status, "headers": headers})
             await send({"type": "http.response.body", "body": entry.body, "more_body": False})
             return
-        await next_app(scope, receive, self._storing(send, key, self.cache.generation))
+        future = self.cache.lead(key)
+        try:
+            await next_app(scope, receive, self._storing(send, key, self.cache.generation))
+        finally:
+            self.cache.settle(key, future)
 
     def _invalidating(self, send: Send) -> Send:
         # The write has committed by the time its answer starts: forget before the caller can

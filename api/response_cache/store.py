@@ -4,10 +4,16 @@ Off until told the invalidation feed is live (`enable`), and off again the momen
 without the feed nobody would tell us the database changed, so nothing is served.
 A miss remembers the generation it started in; its answer is stored only if no invalidation
 came in between (it may have read rows from before the change).
+
+Concurrent misses of one key wait for the first (`leader`/`follow`): after a change, a hot page
+is computed once, not once per waiting request. Lifetimes are spread over the last fifth of
+`ttl_s`, so pages cached together do not all expire (and recompute) in the same instant.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -33,6 +39,8 @@ class ResponseCache:
         self.max_entries = max_entries
         self._clock = clock
         self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+        # key -> the answer its first concurrent miss will give (None: not kept, compute it)
+        self._pending: dict[str, asyncio.Future[CachedResponse | None]] = {}
         self.enabled = False
         self.generation = 0
         self.hits = 0
@@ -68,17 +76,40 @@ class ResponseCache:
         """Keep an answer computed in `generation`; False when it may be stale or caching is off."""
         if not self.enabled or generation != self.generation:
             return False
-        self._entries[key] = CachedResponse(status, headers, body, self._clock() + self.ttl_s)
+        lifetime = self.ttl_s * random.uniform(0.8, 1.0)
+        self._entries[key] = CachedResponse(status, headers, body, self._clock() + lifetime)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
         return True
 
+    def peek(self, key: str) -> CachedResponse | None:
+        """The kept answer, for a waiting miss that its leader just stored (no hit counted)."""
+        return self._entries.get(key) if self.enabled else None
+
+    def follow(self, key: str) -> asyncio.Future[CachedResponse | None] | None:
+        """The answer a miss already computing `key` will give, if one is under way."""
+        return self._pending.get(key)
+
+    def lead(self, key: str) -> asyncio.Future[CachedResponse | None]:
+        future: asyncio.Future[CachedResponse | None] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        return future
+
+    def settle(self, key: str, future: asyncio.Future[CachedResponse | None]) -> None:
+        """The leading miss is done: its followers get what it stored, or compute their own."""
+        if self._pending.get(key) is future:
+            del self._pending[key]
+        if not future.done():
+            future.set_result(self.peek(key))
+
     def invalidate(self) -> None:
-        """Something the answers read changed: forget them all, and any miss still running."""
+        """Something the answers read changed: forget them all, and any miss still running
+        (its followers compute their own answer; new misses lead anew)."""
         self.generation += 1
         self.invalidations += 1
         self._entries.clear()
+        self._pending.clear()
 
     def enable(self) -> None:
         """The invalidation feed is live (again): start empty, changes may have gone unheard."""

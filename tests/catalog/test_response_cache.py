@@ -4,6 +4,7 @@ API's LISTEN); per-caller answers are never kept; losing the change feed turns t
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -271,3 +272,29 @@ def test_sqlite_has_no_change_feed_so_nothing_is_cached(tmp_path) -> None:  # ty
         assert sqlite_client.app.state.change_listener is None
     assert [a.status_code for a in answers] == [200, 200]
     assert all("x-cache" not in a.headers for a in answers)
+
+
+def test_concurrent_misses_of_one_key_wait_for_the_first() -> None:
+    async def scenario() -> None:
+        cache = ResponseCache(ttl_s=10, max_entries=10)
+        cache.enable()
+        leader = cache.lead("/a")
+        follower = cache.follow("/a")
+        assert follower is leader and cache.follow("/b") is None
+        assert cache.put("/a", cache.generation, 200, [], b"a")
+        cache.settle("/a", leader)
+        answer = await follower
+        assert answer is not None and answer.body == b"a"
+        assert cache.follow("/a") is None
+
+        # A change while the first miss reads: it keeps nothing, its followers compute their
+        # own answers, and later misses lead anew.
+        leader = cache.lead("/b")
+        started = cache.generation
+        cache.invalidate()
+        assert cache.follow("/b") is None
+        assert not cache.put("/b", started, 200, [], b"stale")
+        cache.settle("/b", leader)
+        assert await leader is None
+
+    asyncio.run(scenario())
