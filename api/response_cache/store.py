@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 import msgspec
 
+from api.response_cache import metrics
+
 
 class CachedResponse(msgspec.Struct, frozen=True):
     status: int
@@ -43,8 +45,6 @@ class ResponseCache:
         self._pending: dict[str, asyncio.Future[CachedResponse | None]] = {}
         self.enabled = False
         self.generation = 0
-        self.hits = 0
-        self.misses = 0
         self.invalidations = 0
 
     def __len__(self) -> int:
@@ -54,15 +54,13 @@ class ResponseCache:
         if not self.enabled:
             return None
         entry = self._entries.get(key)
-        if entry is None:
-            self.misses += 1
-            return None
-        if entry.expires <= self._clock():
-            del self._entries[key]
-            self.misses += 1
+        if entry is None or entry.expires <= self._clock():
+            if entry is not None:
+                del self._entries[key]
+            metrics.MISSES.inc()
             return None
         self._entries.move_to_end(key)
-        self.hits += 1
+        metrics.HITS.inc()
         return entry
 
     def put(
@@ -108,6 +106,7 @@ class ResponseCache:
         (its followers compute their own answer; new misses lead anew)."""
         self.generation += 1
         self.invalidations += 1
+        metrics.INVALIDATIONS.inc()
         self._entries.clear()
         self._pending.clear()
 
@@ -115,7 +114,9 @@ class ResponseCache:
         """The invalidation feed is live (again): start empty, changes may have gone unheard."""
         self.invalidate()
         self.enabled = True
+        metrics.ENABLED.set(1)
 
     def disable(self) -> None:
         self.enabled = False
+        metrics.ENABLED.set(0)
         self.invalidate()

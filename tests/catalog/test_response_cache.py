@@ -162,6 +162,9 @@ def test_public_playback_is_kept_and_the_same_for_everyone(app, client, accounts
     assert second.json() == first.json() and second.json()["expires_at"] is None
     assert client.get(f"/api/v1/content/{sermon}-nope/playback").status_code == 404
     assert client.get(f"/api/v1/content/{sermon}-nope/playback").status_code == 404
+    metrics = client.get("/metrics").text
+    assert 'cnt_api_response_cache_lookups_total{result="hit"}' in metrics
+    assert "cnt_api_response_cache_enabled 1.0" in metrics
 
 
 def test_an_authenticated_request_bypasses_the_cache(app, client, accounts) -> None:  # type: ignore[no-untyped-def]
