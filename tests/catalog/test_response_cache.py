@@ -301,3 +301,35 @@ def test_concurrent_misses_of_one_key_wait_for_the_first() -> None:
         assert await leader is None
 
     asyncio.run(scenario())
+
+
+def test_another_api_process_drops_its_cache_when_this_one_writes(
+    live_api: str, client, accounts
+) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    owner = accounts.make("creator")
+    sermon = make_sermon(owner["id"], title="Before")
+    with httpx.Client(base_url=live_api) as other:  # uvicorn: its own process, cache, LISTEN
+
+        def titles() -> tuple[list[str], str]:
+            answer = other.get("/api/v1/catalog")
+            return _titles(answer), answer.headers.get("x-cache", "")
+
+        def invalidations() -> float:
+            for line in other.get("/metrics").text.splitlines():
+                if line.startswith("cnt_api_response_cache_invalidations_total "):
+                    return float(line.split()[1])
+            raise AssertionError("no invalidation counter in /metrics")
+
+        _wait_until(lambda: titles() == (["Before"], "hit"), "the other process cached the page")
+        before = invalidations()
+        patched = client.patch(
+            f"/api/v1/content/{sermon}", json={"title": "After"}, headers=accounts.auth(owner)
+        )
+        assert patched.status_code == 200, patched.text
+        # Its notification reaches the other process a moment later (no timing is asserted);
+        # the counter says it was the notification, not the page's lifetime running out.
+        _wait_until(lambda: invalidations() > before, "the other process heard the change")
+        assert titles()[0] == ["After"]
+        _wait_until(lambda: titles() == (["After"], "hit"), "and cached the new page")
