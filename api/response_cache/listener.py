@@ -60,6 +60,8 @@ class ChangeListener:
                 await self._listen_once()
             except CONNECTION_ERRORS as exc:
                 log.warning("response cache off: change feed lost (%s)", type(exc).__name__)
+            except Exception as exc:  # a surprise must not end the loop: the cache would stay off
+                log.error("response cache off: change feed failed (%s)", type(exc).__name__)
             finally:
                 self.cache.disable()
             await asyncio.sleep(self.retry_s)
