@@ -44,7 +44,9 @@ def _client() -> redis.Redis:
 
 @lru_cache(maxsize=1)
 def _publish_script() -> Any:
-    return _client().register_script(_PUBLISH)
+    script = _client().register_script(_PUBLISH)
+    script.sha = _client().script_load(_PUBLISH)
+    return script
 
 
 def publish(channel: str, event: dict[str, Any]) -> int:
@@ -54,6 +56,26 @@ def publish(channel: str, event: dict[str, Any]) -> int:
         args=[json.dumps(event, default=str), BACKLOG, BACKLOG_TTL_S, channel],
     )
     return int(seq)
+
+
+def publish_many(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Publish several (channel, event) pairs in order, in one round trip to Redis."""
+    script = _publish_script()
+    for attempt in (1, 2):
+        pipeline = _client().pipeline(transaction=False)
+        for channel, event in events:
+            keys = [sequence_key(channel), backlog_key(channel)]
+            args = [json.dumps(event, default=str), BACKLOG, BACKLOG_TTL_S, channel]
+            # By its digest: redis-py would otherwise ask SCRIPT EXISTS before every pipeline.
+            pipeline.evalsha(script.sha, len(keys), *keys, *args)
+        try:
+            pipeline.execute()
+            return
+        except redis.exceptions.NoScriptError:
+            if attempt == 2:
+                raise
+            # Redis restarted and forgot the script: load it again (no event was published).
+            script.sha = _client().script_load(_PUBLISH)
 
 
 def backlog_since(channel: str, last_id: int) -> list[dict[str, Any]]:

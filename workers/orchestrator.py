@@ -88,37 +88,48 @@ class ContentState(NamedTuple):
         return self._replace(jobs=jobs)
 
 
-# FOR UPDATE OF content serialises two workers finishing steps of one content at once.
-_LOCK_CONTENT = (
+# FOR UPDATE serialises two workers finishing steps of one content at once; in id order, so two
+# writers locking several contents never wait on each other in a circle.
+_LOCK_CONTENTS = (
     select(
+        CONTENT.c.id,
         CONTENT.c.status,
         CONTENT.c.generation,
         CONTENT.c.live_generation,
         CONTENT.c.media_type,
-        JOBS.c.step,
-        JOBS.c.status.label("job_status"),
-        JOBS.c.error,
     )
-    .select_from(
-        CONTENT.outerjoin(
-            JOBS, (JOBS.c.content_id == CONTENT.c.id) & (JOBS.c.generation == CONTENT.c.generation)
-        )
+    .where(CONTENT.c.id.in_(bindparam("content_ids", expanding=True)))
+    .order_by(CONTENT.c.id)
+    .with_for_update()
+)
+_CURRENT_JOBS = (
+    select(JOBS.c.content_id, JOBS.c.step, JOBS.c.status, JOBS.c.error)
+    .join(
+        CONTENT, (CONTENT.c.id == JOBS.c.content_id) & (JOBS.c.generation == CONTENT.c.generation)
     )
-    .where(CONTENT.c.id == bindparam("content_id"))
-    .with_for_update(of=CONTENT)
+    .where(CONTENT.c.id.in_(bindparam("content_ids", expanding=True)))
 )
 
 
+def lock_contents(connection: Connection, content_ids: list[str]) -> dict[str, ContentState]:
+    """Lock the contents' rows, then read each with its current generation's jobs.
+
+    Two statements, not one: a statement reads from the snapshot it started with, so jobs read
+    in the statement that waited for the lock could predate the success of the step whose
+    transaction held it, and neither finisher would see both steps done.
+    """
+    params = {"content_ids": content_ids}
+    states = {
+        row.id: ContentState(row.status, row.generation, row.live_generation, row.media_type, [])
+        for row in connection.execute(_LOCK_CONTENTS, params)
+    }
+    for row in connection.execute(_CURRENT_JOBS, params):
+        states[row.content_id].jobs.append(JobState(row.step, row.status, row.error))
+    return states
+
+
 def lock_content(connection: Connection, content_id: str) -> ContentState | None:
-    """Lock the content's row and read it with its current generation's jobs, in one query."""
-    rows = connection.execute(_LOCK_CONTENT, {"content_id": content_id}).all()
-    if not rows:
-        return None
-    jobs = [JobState(row.step, row.job_status, row.error) for row in rows if row.step is not None]
-    first = rows[0]
-    return ContentState(
-        first.status, first.generation, first.live_generation, first.media_type, jobs
-    )
+    return lock_contents(connection, [content_id]).get(content_id)
 
 
 def advance_locked(

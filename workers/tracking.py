@@ -11,7 +11,7 @@ from dramatiq.middleware import Middleware, SkipMessage
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from pipelines.errors import PipelineError
-from workers import jobs
+from workers import jobs, ledger
 from workers.orchestrator import advance_content
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class JobTracking(Middleware):
         if job_id is None:
             return
         try:
-            claim = jobs.claim(job_id, message.message_id)
+            claim = ledger.claim(job_id, message.message_id)
         except jobs.JobGone:
             advance_for_gone(job_id)
             raise SkipMessage(f"job {job_id} needs no run") from None

@@ -1,0 +1,120 @@
+"""Two steps of one content succeeding at the same moment: whichever writes second sees both
+done and plans what waits for them. Against the real PostgreSQL, with the second writer held
+on the content's lock while the first commits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+from pipelines.context import StepResult
+from workers import jobs, ledger
+from workers.db import transaction
+from workers.orchestrator import Outcome, advance_locked, lock_content
+from workers.store import record_success
+
+
+def _content_with_two_running_steps() -> tuple[str, jobs.Claim, jobs.Claim]:
+    from models import Content, Job, User
+    from workers.db import session_scope
+
+    with session_scope() as session:
+        owner = User(email="race@church.test", password_hash="x", role="creator")
+        session.add(owner)
+        session.flush()
+        content = Content(
+            owner_id=owner.id, kind="sermon", title="Race", status="processing",
+            visibility="private", generation=1, media_type="audio",
+        )  # fmt: skip
+        session.add(content)
+        session.flush()
+        rows = {
+            step: Job(
+                content_id=content.id,
+                step=step,
+                generation=1,
+                queue="media",
+                status=status,
+                attempts=1,
+                max_attempts=3,
+            )  # fmt: skip
+            for step, status in (
+                ("probe", "succeeded"),
+                ("transcribe", "queued"),
+                ("encode_audio", "running"),
+                ("waveform", "running"),
+            )
+        }
+        session.add_all(rows.values())
+        session.flush()
+        claims = [
+            jobs.Claim(rows[step].id, content.id, step, 1, 3)
+            for step in ("encode_audio", "waveform")
+        ]
+        return content.id, claims[0], claims[1]
+
+
+def _wait_for_a_lock_wait(database_url: str) -> None:
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    deadline = time.monotonic() + 10
+    with psycopg.connect(url, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()
+            if waiting and waiting[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second writer never waited for the content's lock")
+
+
+def _per_job(claim: jobs.Claim) -> Outcome | None:
+    return record_success(claim, claim.step, 1, StepResult())
+
+
+def _in_a_ledger_round(claim: jobs.Claim) -> Outcome | None:
+    answers, _ = ledger._succeed_many([(claim, claim.step, 1, StepResult())])
+    return answers[0]  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("second_writer", [_per_job, _in_a_ledger_round])
+def test_the_second_of_two_concurrent_successes_plans_what_waits_for_both(
+    clean_db: None, second_writer: Callable[[jobs.Claim], Outcome | None]
+) -> None:
+    import workers.actors  # noqa: F401  (planning names each new job's message)
+    from settings import get_settings
+
+    content_id, encode, waveform = _content_with_two_running_steps()
+    second: list[Any] = []
+    with transaction() as first:
+        state = lock_content(first, content_id)
+        assert state is not None
+        assert jobs.succeed(first, encode, {}, 0.0, 0.0) is not None
+        writer = threading.Thread(target=lambda: second.append(second_writer(waveform)))
+        writer.start()
+        _wait_for_a_lock_wait(get_settings().sync_database_url)
+        # The first writer still sees waveform running: publish is not its to plan.
+        assert (
+            advance_locked(first, content_id, state.with_succeeded("encode_audio")).messages == ()
+        )
+    writer.join(timeout=10)
+
+    outcome = second[0]
+    assert outcome is not None
+    assert [m.actor_name for m in outcome.messages] == ["publish"]
+    with transaction() as check:
+        state = lock_content(check, content_id)
+    assert state is not None
+    assert {job.step: job.status for job in state.jobs} == {
+        "probe": "succeeded",
+        "transcribe": "queued",
+        "encode_audio": "succeeded",
+        "waveform": "succeeded",
+        "publish": "queued",
+    }

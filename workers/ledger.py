@@ -1,0 +1,297 @@
+"""Group commit: the hot job transitions of a worker process's threads, written together.
+
+A worker thread hands its claim, or its step's success, to the process's ledger thread and
+waits. The ledger takes everything handed in since its last round and writes it at once: the
+claims (with each step's inputs) in one statement, the successes (job rows, outputs, plan
+advances) in one transaction, and their events in one Redis round trip. Eight threads finishing
+short steps share one round trip and one commit instead of paying for eight. Under light load a
+round holds one request and costs a direct write plus a thread hand-off.
+
+The semantics are those of the per-job paths (`jobs.claim`, `store.record_success`), which stay
+the reference: a request the round could not settle (a job not claimable the common way, a
+round that failed and rolled back) is sent back to its thread to take that path alone, so each
+gets its own result or error. PostgreSQL only: on SQLite every request takes the per-job path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import msgspec
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Connection
+
+from pipelines.context import StepResult
+from settings import get_settings
+from workers import jobs
+from workers.db import autocommit, engine, transaction
+from workers.events import content_channel, publish_many
+from workers.inputs import inputs_from_rows
+from workers.metrics import record_step
+from workers.orchestrator import Outcome, advance_locked, lock_content, lock_contents
+from workers.store import record_success, store_in, stores_rows
+
+log = logging.getLogger(__name__)
+
+# The common claim, as `jobs.claim` makes it one job at a time, with each step's inputs read in
+# the same statement (as `workers.inputs.LOAD` reads them).
+_CLAIM_MANY = """
+WITH wanted AS (
+    SELECT * FROM unnest(CAST(%(ids)s AS varchar[]), CAST(%(message_ids)s AS varchar[]))
+        AS w(id, message_id)
+), claimed AS (
+    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, progress = 0,
+        worker = %(worker)s, message_id = wanted.message_id, started_at = %(now)s,
+        heartbeat_at = %(now)s, finished_at = NULL
+    FROM wanted
+    WHERE jobs.id = wanted.id
+      AND jobs.status IN ('queued', 'running')
+      AND (jobs.message_id IS NULL OR jobs.message_id = wanted.message_id)
+      AND jobs.attempts < jobs.max_attempts
+    RETURNING jobs.id, jobs.content_id, jobs.step, jobs.generation, jobs.status,
+        jobs.progress, jobs.attempts, jobs.error, jobs.max_attempts
+)
+SELECT claimed.*, content.title, content.speaker, content.description, content.language,
+    content.recorded_date, content.source_key, series.title AS series_title,
+    earlier.step AS earlier_step, earlier.result AS earlier_result
+FROM claimed
+JOIN content ON content.id = claimed.content_id
+LEFT JOIN series ON series.id = content.series_id
+LEFT JOIN jobs AS earlier ON earlier.content_id = claimed.content_id
+    AND earlier.generation = claimed.generation AND earlier.status = 'succeeded'
+"""
+
+# `jobs.succeed` for many jobs: each only if its attempt still holds it.
+_SUCCEED_MANY = """
+UPDATE jobs SET status = 'succeeded', progress = 1, result = done.result,
+    cpu_seconds = done.cpu, media_seconds = done.media, error = NULL, error_code = NULL,
+    log_tail = NULL, heartbeat_at = NULL, finished_at = %(now)s
+FROM unnest(CAST(%(ids)s AS varchar[]), CAST(%(attempts)s AS integer[]),
+            CAST(%(results)s AS jsonb[]), CAST(%(cpus)s AS float8[]),
+            CAST(%(medias)s AS float8[]))
+    AS done(id, attempt, result, cpu, media)
+WHERE jobs.id = done.id AND jobs.status = 'running' AND jobs.attempts = done.attempt
+RETURNING jobs.id, jobs.content_id, jobs.step, jobs.generation, jobs.status, jobs.progress,
+    jobs.attempts, jobs.error
+"""
+
+
+class _Alone:
+    """The answer that sends a request back to its thread, to take the per-job path."""
+
+
+ALONE = _Alone()
+Success = tuple[jobs.Claim, str, int, StepResult]
+
+
+class _Request:
+    __slots__ = ("args", "answer", "_done")
+
+    def __init__(self, args: Any) -> None:
+        self.args = args
+        self.answer: Any = ALONE
+        self._done = threading.Event()
+
+    def settle(self, answer: Any) -> None:
+        self.answer = answer
+        self._done.set()
+
+    def wait(self) -> Any:
+        self._done.wait()
+        return self.answer
+
+
+class Ledger:
+    """The process's writer thread, started on first use (after Dramatiq forked the process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._claims: list[_Request] = []
+        self._successes: list[_Request] = []
+        self._thread: threading.Thread | None = None
+
+    def claim(self, job_id: str, message_id: str) -> jobs.Claim:
+        """As `jobs.claim`: the job is this attempt's, or JobGone."""
+        answer = self._submit("claims", (job_id, message_id)).wait()
+        if isinstance(answer, jobs.Claim):
+            return answer
+        return jobs.claim(job_id, message_id)
+
+    def record_success(
+        self, claim: jobs.Claim, step: str, generation: int, result: StepResult
+    ) -> Outcome | None:
+        """As `store.record_success`."""
+        answer = self._submit("successes", (claim, step, generation, result)).wait()
+        if answer is ALONE:
+            return jobs.durably(lambda: record_success(claim, step, generation, result))
+        if answer is not None:
+            record_step(step, result.cpu_seconds, result.media_seconds)
+        return answer  # type: ignore[no-any-return]
+
+    def _submit(self, kind: str, args: Any) -> _Request:
+        request = _Request(args)
+        with self._lock:
+            # Looked up under the lock: `_take` swaps the lists for fresh ones.
+            (self._claims if kind == "claims" else self._successes).append(request)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True, name="ledger")
+                self._thread.start()
+            self._wake.notify()
+        return request
+
+    def _take(self) -> tuple[list[_Request], list[_Request]]:
+        with self._lock:
+            while not (self._claims or self._successes):
+                self._wake.wait()
+            claims, self._claims = self._claims, []
+            successes, self._successes = self._successes, []
+        return claims, successes
+
+    def _run(self) -> None:
+        while True:
+            claims, successes = self._take()
+            self._round(claims, _claim_many)
+            self._round(successes, _succeed_many)
+
+    @staticmethod
+    def _round(requests: list[_Request], write: Any) -> None:
+        if not requests:
+            return
+        try:
+            answers, events = write([request.args for request in requests])
+        except Exception:
+            log.warning(
+                "a round of %d writes failed; each is made alone", len(requests), exc_info=True
+            )
+            answers, events = [ALONE] * len(requests), []
+        _announce(events)
+        for request, answer in zip(requests, answers, strict=True):
+            request.settle(answer)
+
+
+def _claim_many(
+    wanted: Sequence[tuple[str, str]],
+) -> tuple[list[jobs.Claim | _Alone], list[tuple[str, dict[str, Any]]]]:
+    # One claim per job in a round: a second message for the same job goes the per-job way.
+    first: dict[str, str] = {}
+    for job_id, message_id in wanted:
+        first.setdefault(job_id, message_id)
+    params = {
+        "ids": list(first),
+        "message_ids": list(first.values()),
+        "worker": jobs.WORKER_NAME,
+        "now": jobs.utcnow(),
+    }
+    with autocommit() as connection, _cursor(connection) as cursor:
+        rows = cursor.execute(_CLAIM_MANY, params).fetchall()
+    by_job: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_job[row.id].append(row)
+    claims: dict[str, jobs.Claim] = {}
+    events = []
+    for job_id, job_rows in by_job.items():
+        row = job_rows[0]
+        inputs = inputs_from_rows(job_rows)
+        claims[job_id] = jobs.Claim(
+            job_id, row.content_id, row.step, row.attempts, row.max_attempts, inputs=inputs
+        )
+        events.append((row.content_id, jobs.row_event(row)))
+    answers: list[jobs.Claim | _Alone] = []
+    for job_id, message_id in wanted:
+        # A job's claim goes to the first of its messages; any other takes the per-job path.
+        held = claims.pop(job_id, None) if first[job_id] == message_id else None
+        answers.append(held or ALONE)
+    return answers, events
+
+
+def _succeed_many(
+    successes: Sequence[Success],
+) -> tuple[list[Outcome | None], list[tuple[str, dict[str, Any]]]]:
+    content_ids = sorted({claim.content_id for claim, *_ in successes})
+    with transaction() as connection:
+        states = lock_contents(connection, content_ids)
+        with _cursor(connection) as cursor:
+            rows = cursor.execute(_SUCCEED_MANY, _succeed_params(successes)).fetchall()
+        done = {row.id: row for row in rows}
+        stored = set()
+        for claim, step, generation, result in successes:
+            if claim.job_id in done and stores_rows(step, result):
+                store_in(connection, claim.content_id, step, generation, result)
+                stored.add(claim.content_id)
+        outcomes: dict[str, Outcome] = {}
+        for content_id in content_ids:
+            steps = [row.step for row in rows if row.content_id == content_id]
+            if not steps:
+                continue  # none of this round's jobs held its lease: nothing to advance
+            if content_id in stored:
+                state = lock_content(connection, content_id)  # with what the steps taught it
+            else:
+                state = states.get(content_id)
+                for step in steps:
+                    state = state.with_succeeded(step) if state else None
+            outcomes[content_id] = advance_locked(connection, content_id, state)
+    answers: list[Outcome | None] = []
+    for claim, *_ in successes:
+        # The content's advance is carried out once, by the first of its steps in the round.
+        answers.append(
+            outcomes.pop(claim.content_id, Outcome(claim.content_id))
+            if claim.job_id in done
+            else None
+        )
+    return answers, [(row.content_id, jobs.row_event(row)) for row in rows]
+
+
+def _succeed_params(successes: Sequence[Success]) -> dict[str, Any]:
+    return {
+        "ids": [claim.job_id for claim, *_ in successes],
+        "attempts": [claim.attempt for claim, *_ in successes],
+        "results": [msgspec.json.encode(result).decode() for *_, result in successes],
+        "cpus": [result.cpu_seconds for *_, result in successes],
+        "medias": [result.media_seconds for *_, result in successes],
+        "now": jobs.utcnow(),
+    }
+
+
+def _cursor(connection: Connection) -> Any:
+    """A psycopg cursor on the connection (and in its transaction): these statements are
+    PostgreSQL's own, and rows as named tuples skip SQLAlchemy's result machinery."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    return driver.cursor(row_factory=namedtuple_row)
+
+
+def _announce(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Never let a Redis hiccup break a transition (the rows are the truth)."""
+    if not events:
+        return
+    try:
+        publish_many([(content_channel(content_id), event) for content_id, event in events])
+    except Exception:
+        log.warning("could not publish %d job events", len(events))
+
+
+@lru_cache(maxsize=1)
+def ledger() -> Ledger | None:
+    """The process's ledger, or None where the per-job paths are used (SQLite, or turned off)."""
+    if not get_settings().job_group_commit or engine().dialect.name != "postgresql":
+        return None
+    return Ledger()
+
+
+def claim(job_id: str, message_id: str) -> jobs.Claim:
+    writer = ledger()
+    return writer.claim(job_id, message_id) if writer else jobs.claim(job_id, message_id)
+
+
+def succeed(claim: jobs.Claim, step: str, generation: int, result: StepResult) -> Outcome | None:
+    """The step's outputs, the job's success and the plan's advance, written durably."""
+    writer = ledger()
+    if writer is not None:
+        return writer.record_success(claim, step, generation, result)
+    return jobs.durably(lambda: record_success(claim, step, generation, result))
