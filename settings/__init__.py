@@ -29,6 +29,12 @@ SECRET_FIELDS = frozenset(
 )
 
 
+@lru_cache(maxsize=64)
+def _absolute(path: str, cwd: str) -> Path:
+    """`path` made absolute against `cwd` (resolving it touches the disk: workers ask per step)."""
+    return (Path(cwd) / path).resolve()
+
+
 class SettingsError(Exception):
     """A setting a process needs is missing or malformed; the message names it in one line."""
 
@@ -164,11 +170,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     # Absolute: ffmpeg runs inside its own work folder, where a relative path means nothing.
     @property
     def storage_path(self) -> Path:
-        return Path(self.storage_dir or Path(self.data_dir) / "storage").resolve()
+        return _absolute(self.storage_dir or os.path.join(self.data_dir, "storage"), os.getcwd())
 
     @property
     def work_path(self) -> Path:
-        return Path(self.work_dir or Path(self.data_dir) / "work").resolve()
+        return _absolute(self.work_dir or os.path.join(self.data_dir, "work"), os.getcwd())
 
     @property
     def async_database_url(self) -> str:

@@ -13,18 +13,25 @@ from settings import get_settings
 BACKLOG = 200
 BACKLOG_TTL_S = 24 * 3600
 
-# INCR the channel's sequence, keep the event in a capped list, publish it: atomically, so the
-# backlog and the live stream never disagree about an event's id.
+# For each event (KEYS: its channel's sequence and backlog; ARGV: the event and its channel after
+# the backlog size and time to live): INCR the sequence, keep the event in a capped list, publish
+# it. Atomically, so the backlog and the live stream never disagree about an event's id; several
+# events in one call, so a worker's round of transitions costs one round trip.
 _PUBLISH = """
-local seq = redis.call('INCR', KEYS[1])
-local event = cjson.decode(ARGV[1])
-event['id'] = seq
-local text = cjson.encode(event)
-redis.call('RPUSH', KEYS[2], text)
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
-redis.call('PUBLISH', ARGV[4], text)
+local size, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+local seq = 0
+for i = 1, #KEYS / 2 do
+    local sequence, backlog = KEYS[2 * i - 1], KEYS[2 * i]
+    seq = redis.call('INCR', sequence)
+    local event = cjson.decode(ARGV[1 + 2 * i])
+    event['id'] = seq
+    local text = cjson.encode(event)
+    redis.call('RPUSH', backlog, text)
+    redis.call('LTRIM', backlog, -size, -1)
+    redis.call('EXPIRE', sequence, ttl)
+    redis.call('EXPIRE', backlog, ttl)
+    redis.call('PUBLISH', ARGV[2 + 2 * i], text)
+end
 return seq
 """
 
@@ -44,38 +51,22 @@ def _client() -> redis.Redis:
 
 @lru_cache(maxsize=1)
 def _publish_script() -> Any:
-    script = _client().register_script(_PUBLISH)
-    script.sha = _client().script_load(_PUBLISH)
-    return script
+    return _client().register_script(_PUBLISH)
 
 
 def publish(channel: str, event: dict[str, Any]) -> int:
     """Publish one event to `channel` (e.g. `content:{id}`); returns its sequence number."""
-    seq = _publish_script()(
-        keys=[sequence_key(channel), backlog_key(channel)],
-        args=[json.dumps(event, default=str), BACKLOG, BACKLOG_TTL_S, channel],
-    )
-    return int(seq)
+    return publish_many([(channel, event)])
 
 
-def publish_many(events: list[tuple[str, dict[str, Any]]]) -> None:
-    """Publish several (channel, event) pairs in order, in one round trip to Redis."""
-    script = _publish_script()
-    for attempt in (1, 2):
-        pipeline = _client().pipeline(transaction=False)
-        for channel, event in events:
-            keys = [sequence_key(channel), backlog_key(channel)]
-            args = [json.dumps(event, default=str), BACKLOG, BACKLOG_TTL_S, channel]
-            # By its digest: redis-py would otherwise ask SCRIPT EXISTS before every pipeline.
-            pipeline.evalsha(script.sha, len(keys), *keys, *args)
-        try:
-            pipeline.execute()
-            return
-        except redis.exceptions.NoScriptError:
-            if attempt == 2:
-                raise
-            # Redis restarted and forgot the script: load it again (no event was published).
-            script.sha = _client().script_load(_PUBLISH)
+def publish_many(events: list[tuple[str, dict[str, Any]]]) -> int:
+    """Publish (channel, event) pairs in order, in one call; returns the last one's number."""
+    keys: list[str] = []
+    args: list[Any] = [BACKLOG, BACKLOG_TTL_S]
+    for channel, event in events:
+        keys += [sequence_key(channel), backlog_key(channel)]
+        args += [json.dumps(event, default=str), channel]
+    return int(_publish_script()(keys=keys, args=args))
 
 
 def backlog_since(channel: str, last_id: int) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 import msgspec
+from psycopg import ClientCursor
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection
 
@@ -33,7 +34,7 @@ from workers.db import autocommit, engine, transaction
 from workers.events import content_channel, publish_many
 from workers.inputs import inputs_from_rows
 from workers.metrics import record_step
-from workers.orchestrator import Outcome, advance_locked, lock_content, lock_contents
+from workers.orchestrator import ContentState, JobState, Outcome, advance_locked, lock_content
 from workers.store import record_success, store_in, stores_rows
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,13 @@ LEFT JOIN jobs AS earlier ON earlier.content_id = claimed.content_id
     AND earlier.generation = claimed.generation AND earlier.status = 'succeeded'
 """
 
-# `jobs.succeed` for many jobs: each only if its attempt still holds it.
-_SUCCEED_MANY = """
+# A round of successes, sent as one string (three statements, one round trip): lock the contents
+# in id order, mark the jobs whose attempts still hold them succeeded, then read the contents'
+# current jobs. Each statement takes its own snapshot, so the last one, run once the locks are
+# held, sees every success committed before (see `orchestrator.lock_contents`).
+_SUCCEED_ROUND = """
+SELECT id, status, generation, live_generation, media_type FROM content
+WHERE id = ANY(%(content_ids)s) ORDER BY id FOR UPDATE;
 UPDATE jobs SET status = 'succeeded', progress = 1, result = done.result,
     cpu_seconds = done.cpu, media_seconds = done.media, error = NULL, error_code = NULL,
     log_tail = NULL, heartbeat_at = NULL, finished_at = %(now)s
@@ -77,7 +83,10 @@ FROM unnest(CAST(%(ids)s AS varchar[]), CAST(%(attempts)s AS integer[]),
     AS done(id, attempt, result, cpu, media)
 WHERE jobs.id = done.id AND jobs.status = 'running' AND jobs.attempts = done.attempt
 RETURNING jobs.id, jobs.content_id, jobs.step, jobs.generation, jobs.status, jobs.progress,
-    jobs.attempts, jobs.error
+    jobs.attempts, jobs.error;
+SELECT jobs.content_id, jobs.step, jobs.status, jobs.error FROM jobs
+JOIN content ON content.id = jobs.content_id AND jobs.generation = content.generation
+WHERE content.id = ANY(%(content_ids)s)
 """
 
 
@@ -215,26 +224,20 @@ def _succeed_many(
 ) -> tuple[list[Outcome | None], list[tuple[str, dict[str, Any]]]]:
     content_ids = sorted({claim.content_id for claim, *_ in successes})
     with transaction() as connection:
-        states = lock_contents(connection, content_ids)
-        with _cursor(connection) as cursor:
-            rows = cursor.execute(_SUCCEED_MANY, _succeed_params(successes)).fetchall()
-        done = {row.id: row for row in rows}
+        states, rows = _succeed_round(connection, content_ids, successes)
+        done = {row.id for row in rows}
         stored = set()
         for claim, step, generation, result in successes:
             if claim.job_id in done and stores_rows(step, result):
                 store_in(connection, claim.content_id, step, generation, result)
                 stored.add(claim.content_id)
         outcomes: dict[str, Outcome] = {}
-        for content_id in content_ids:
-            steps = [row.step for row in rows if row.content_id == content_id]
-            if not steps:
-                continue  # none of this round's jobs held its lease: nothing to advance
-            if content_id in stored:
-                state = lock_content(connection, content_id)  # with what the steps taught it
-            else:
-                state = states.get(content_id)
-                for step in steps:
-                    state = state.with_succeeded(step) if state else None
+        for content_id in {row.content_id for row in rows}:  # contents where a job succeeded
+            state = (
+                lock_content(connection, content_id)  # with what the steps taught it
+                if content_id in stored
+                else states.get(content_id)
+            )
             outcomes[content_id] = advance_locked(connection, content_id, state)
     answers: list[Outcome | None] = []
     for claim, *_ in successes:
@@ -245,6 +248,30 @@ def _succeed_many(
             else None
         )
     return answers, [(row.content_id, jobs.row_event(row)) for row in rows]
+
+
+def _succeed_round(
+    connection: Connection, content_ids: list[str], successes: Sequence[Success]
+) -> tuple[dict[str, ContentState], list[Any]]:
+    """Run `_SUCCEED_ROUND`: the contents' states (with this round's successes) and the rows of
+    the jobs it marked succeeded."""
+    driver = connection.connection.driver_connection
+    params = {"content_ids": content_ids, **_succeed_params(successes)}
+    # Client-side binding: the simple query protocol is the one that takes several statements.
+    with ClientCursor(driver, row_factory=namedtuple_row) as cursor:
+        cursor.execute(_SUCCEED_ROUND, params)
+        states = {
+            row.id: ContentState(
+                row.status, row.generation, row.live_generation, row.media_type, []
+            )
+            for row in cursor.fetchall()
+        }
+        cursor.nextset()
+        succeeded = cursor.fetchall()
+        cursor.nextset()
+        for row in cursor.fetchall():
+            states[row.content_id].jobs.append(JobState(row.step, row.status, row.error))
+    return states, succeeded
 
 
 def _succeed_params(successes: Sequence[Success]) -> dict[str, Any]:
