@@ -94,11 +94,13 @@ class _Beats:
     def add(self, heartbeat: Heartbeat) -> None:
         heartbeat.due = time.monotonic() + heartbeat.interval
         with self._lock:
+            idle = not self._beating
             self._beating.add(heartbeat)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, daemon=True, name="heartbeats")
                 self._thread.start()
-            self._wake.notify()
+            if idle:  # otherwise the thread wakes before this beat is due anyway
+                self._wake.notify()
 
     def remove(self, heartbeat: Heartbeat) -> None:
         with self._lock:
@@ -165,15 +167,24 @@ def _source_url(step: str, source_key: str | None) -> str | None:
     return url
 
 
-def _clear_earlier_attempts(work_dir: Path) -> None:
+def _fresh_work_dir(work_path: Path, job_id: str, attempt: int) -> Path:
+    """A folder per attempt: a killed attempt's orphaned ffmpeg can never write into this one's."""
+    job_dir = os.path.join(work_path, job_id)
+    try:
+        os.makedirs(job_dir)
+    except FileExistsError:
+        _clear_earlier_attempts(Path(job_dir))  # an earlier attempt of this job ran here
+    work_dir = os.path.join(job_dir, f"a{attempt}")
+    os.mkdir(work_dir)
+    return Path(work_dir)
+
+
+def _clear_earlier_attempts(job_dir: Path) -> None:
     """Stop what a killed attempt on this machine left running, and remove its folder.
 
     ffmpeg runs in its own session, so a SIGKILLed worker leaves it encoding as an orphan (its
     progress pipe breaks, but ffmpeg carries on). Its working directory names the attempt.
     """
-    job_dir = work_dir.parent
-    if not job_dir.is_dir():
-        return
     earlier = [d for d in job_dir.iterdir() if d.is_dir()]
     for proc in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):
@@ -203,10 +214,7 @@ def run_step(step: str, job_id: str) -> None:
     content_id, generation, source_key = inputs.content_id, inputs.generation, inputs.source_key
 
     storage = _storage(settings)
-    # A folder per attempt: a killed attempt's orphaned ffmpeg can never write into this one's.
-    work_dir = settings.work_path / job_id / f"a{claim.attempt}"
-    _clear_earlier_attempts(work_dir)
-    work_dir.mkdir(parents=True)
+    work_dir = _fresh_work_dir(settings.work_path, job_id, claim.attempt)
     try:
         source = (
             _local_source(storage, source_key, work_dir)
@@ -236,4 +244,4 @@ def run_step(step: str, job_id: str) -> None:
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
         with contextlib.suppress(OSError):
-            work_dir.parent.rmdir()  # the job's folder, once no attempt uses it
+            os.rmdir(work_dir.parent)  # the job's folder, once no attempt uses it
