@@ -111,21 +111,8 @@ def announce(content_id: str, event: dict[str, Any]) -> None:
         log.warning("could not publish %s event for content %s", event.get("type"), content_id)
 
 
-def job_event(job: Job) -> dict[str, Any]:
-    return {
-        "type": "job",
-        "job_id": job.id,
-        "step": job.step,
-        "generation": job.generation,
-        "status": job.status,
-        "progress": round(job.progress or 0.0, 4),
-        "attempts": job.attempts,
-        "error": job.error,
-    }
-
-
-def row_event(row: Any) -> dict[str, Any]:
-    """The event of a job row read back by RETURNING (the columns of `_EVENT_COLUMNS`)."""
+def job_event(row: Any) -> dict[str, Any]:
+    """The event of a job: a Job, or its row read back by RETURNING (`_EVENT_COLUMNS`)."""
     return {
         "type": "job",
         "job_id": row.id,
@@ -221,7 +208,7 @@ def _claim_runnable(job_id: str, message_id: str) -> tuple[Claim, dict[str, Any]
     if row is None:
         return None
     held = Claim(row.id, row.content_id, row.step, row.attempts, row.max_attempts)
-    return held, row_event(row), row.content_id
+    return held, job_event(row), row.content_id
 
 
 def finish(
@@ -264,7 +251,7 @@ def finish(
     def transition() -> tuple[dict[str, Any], str] | None:
         with autocommit() as connection:
             row = connection.execute(ended).first()
-        return (row_event(row), row.content_id) if row is not None else None
+        return (job_event(row), row.content_id) if row is not None else None
 
     done = durably(transition)
     if done is None:
@@ -310,7 +297,7 @@ def succeed(
         "now": utcnow(),
     }
     row = connection.execute(_SUCCEED, params).first()
-    return row_event(row) if row is not None else None
+    return job_event(row) if row is not None else None
 
 
 _BEAT = update(JOBS).where(

@@ -210,7 +210,7 @@ def _claim_many(
         claims[job_id] = jobs.Claim(
             job_id, row.content_id, row.step, row.attempts, row.max_attempts, inputs=inputs
         )
-        events.append((row.content_id, jobs.row_event(row)))
+        events.append((row.content_id, jobs.job_event(row)))
     answers: list[jobs.Claim | _Alone] = []
     for job_id, message_id in wanted:
         # A job's claim goes to the first of its messages; any other takes the per-job path.
@@ -247,7 +247,7 @@ def _succeed_many(
             if claim.job_id in done
             else None
         )
-    return answers, [(row.content_id, jobs.row_event(row)) for row in rows]
+    return answers, [(row.content_id, jobs.job_event(row)) for row in rows]
 
 
 def _succeed_round(

@@ -39,22 +39,6 @@ from models import Content, Transcript, utcnow
 
 # The columns a catalog item shows: not the probe, loudness or invalidation documents, which
 # are large and would be decoded for every row of every page.
-ITEM_COLUMNS = load_only(
-    Content.id,
-    Content.title,
-    Content.description,
-    Content.speaker,
-    Content.series_id,
-    Content.kind,
-    Content.scripture,
-    Content.tags,
-    Content.language,
-    Content.recorded_date,
-    Content.published_at,
-    Content.media_type,
-    Content.duration,
-    raiseload=True,
-)
 ITEM_FIELDS = (
     Content.id,
     Content.title,
@@ -70,6 +54,7 @@ ITEM_FIELDS = (
     Content.media_type,
     Content.duration,
 )
+ITEM_COLUMNS = load_only(*ITEM_FIELDS, raiseload=True)
 HEADLINE_OPTIONS = "MaxFragments=1, MaxWords=28, MinWords=12, StartSel=<mark>, StopSel=</mark>"
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
