@@ -1,0 +1,123 @@
+"""The ledger (group commit) against the real PostgreSQL: a round of claims settles each as the
+per-job path would, and what the round cannot settle goes back to that path."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from pipelines.context import StepResult
+from workers import jobs
+from workers.execute import _load
+from workers.ledger import Ledger
+
+
+def _jobs(specs: dict[str, dict[str, Any]]) -> tuple[str, dict[str, str]]:
+    from models import Content, Job, Series, User
+    from workers.db import session_scope
+
+    with session_scope() as session:
+        owner = User(email="ledger@church.test", password_hash="x", role="creator")
+        session.add(owner)
+        session.flush()
+        series = Series(owner_id=owner.id, title="Psalms of Ascent")
+        session.add(series)
+        session.flush()
+        content = Content(
+            owner_id=owner.id, kind="sermon", title="Lift up your eyes", speaker="Ann",
+            status="processing", visibility="private", generation=1, media_type="audio",
+            series_id=series.id, source_key="sources/x/a.m4a",
+        )  # fmt: skip
+        session.add(content)
+        session.flush()
+        probe = Job(
+            content_id=content.id, step="probe", generation=1, queue="media",
+            status="succeeded", attempts=1, result={"data": {"duration": 61.0}},
+        )  # fmt: skip
+        session.add(probe)
+        rows = {
+            step: Job(content_id=content.id, step=step, generation=1, queue="media", **fields)
+            for step, fields in specs.items()
+        }
+        session.add_all(rows.values())
+        session.flush()
+        return content.id, {step: row.id for step, row in rows.items()}
+
+
+def _claim_together(ledger: Ledger, wanted: list[tuple[str, str]]) -> list[Any]:
+    """Each claim from its own thread, all at once, as a worker's threads make them."""
+    answers: list[Any] = [None] * len(wanted)
+    start = threading.Barrier(len(wanted))
+
+    def claim(i: int, job_id: str, message_id: str) -> None:
+        start.wait()
+        try:
+            answers[i] = ledger.claim(job_id, message_id)
+        except jobs.JobGone as exc:
+            answers[i] = exc
+
+    threads = [threading.Thread(target=claim, args=(i, *pair)) for i, pair in enumerate(wanted)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+def test_a_round_of_claims_settles_each_as_alone(clean_db: None) -> None:
+    from tests.jobs.conftest import job_row
+
+    content_id, ids = _jobs(
+        {
+            "encode_audio": {"status": "queued", "message_id": "m-encode"},
+            "waveform": {"status": "running", "attempts": 3, "max_attempts": 3},
+            "transcribe": {"status": "queued", "message_id": "m-current"},
+        }
+    )
+    answers = _claim_together(
+        Ledger(),
+        [
+            (ids["encode_audio"], "m-encode"),
+            (ids["waveform"], "m-lost"),  # killed its worker three times
+            (ids["transcribe"], "m-stale"),  # not the job's current message
+        ],
+    )
+    encode, waveform, transcribe = answers
+
+    assert isinstance(encode, jobs.Claim) and encode.attempt == 1
+    # The round read the step's inputs as the per-job path reads them.
+    assert encode.inputs == _load(ids["encode_audio"])
+    assert encode.inputs.metadata.series == "Psalms of Ascent"
+    assert encode.inputs.previous["probe"] == StepResult(data={"duration": 61.0})
+    assert job_row(content_id, "encode_audio").status == "running"
+
+    assert isinstance(waveform, jobs.JobGone)
+    dead = job_row(content_id, "waveform")
+    assert dead.status == "dead" and dead.error_code == "worker_lost"
+
+    assert isinstance(transcribe, jobs.JobGone)
+    untouched = job_row(content_id, "transcribe")
+    assert untouched.status == "queued" and untouched.attempts == 0
+
+
+def test_a_failed_round_sends_each_request_back_to_its_own_path(
+    clean_db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.jobs.conftest import job_row
+    from workers import ledger as ledger_module
+
+    content_id, ids = _jobs({"encode_audio": {"status": "queued", "message_id": "m-encode"}})
+
+    def broken_round(*_: Any) -> Any:
+        raise RuntimeError("the round's statement failed")
+
+    monkeypatch.setattr(ledger_module, "_claim_many", broken_round)
+    monkeypatch.setattr(ledger_module, "_succeed_many", broken_round)
+    ledger = Ledger()
+    claim = ledger.claim(ids["encode_audio"], "m-encode")
+    assert claim.inputs is None  # claimed alone: the step loads its inputs itself
+    outcome = ledger.record_success(claim, "encode_audio", 1, StepResult())
+    assert outcome is not None and outcome.content_id == content_id
+    assert job_row(content_id, "encode_audio").status == "succeeded"
