@@ -48,7 +48,7 @@ class Passage(msgspec.Struct, kw_only=True):
     start: float | None
 
 
-class SermonHit(msgspec.Struct, kw_only=True):
+class Sermon(msgspec.Struct, kw_only=True):
     """A sermon as a listener could see it in the catalog."""
 
     id: str
@@ -57,16 +57,13 @@ class SermonHit(msgspec.Struct, kw_only=True):
     series: str | None
     preached_on: date
     scripture: list[str]
+
+
+class SermonHit(Sermon, kw_only=True):
     passage: Passage | None = None
 
 
-class SermonDetails(msgspec.Struct, kw_only=True):
-    id: str
-    title: str
-    speaker: str
-    series: str | None
-    preached_on: date
-    scripture: list[str]
+class SermonDetails(Sermon, kw_only=True):
     duration: float | None
     link: str | None  # a plain CDN URL: public content only ever has one
 
