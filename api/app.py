@@ -11,7 +11,6 @@ from litestar.config.cors import CORSConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.admin import AdminJobsController, reprocess_content
 from api.auth.controller import AuthController, UsersController
@@ -61,8 +60,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # (bench/catalog_bench.py: GET /catalog 225 -> 450 req/s on 2 cores).
         engine = make_async_engine(settings.async_database_url, pool_size=30, max_overflow=20)
         app.state.db_sessions = async_session_factory(engine)
-        reads = _read_engine(settings, engine)
-        app.state.read_sessions = async_session_factory(reads)
         app.state.redis = Redis.from_url(settings.redis_url)
         app.state.response_cache = cache
         # Only PostgreSQL tells us about changes; without that feed the cache stays off.
@@ -77,7 +74,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if listener is not None:
                 await listener.stop()
             await app.state.redis.aclose()
-            await reads.dispose()
             await engine.dispose()
 
     api_v1 = Router(path="/api/v1", route_handlers=API_HANDLERS)
@@ -113,18 +109,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         request_max_body_size=1_000_000,
         debug=False,
-    )
-
-
-def _read_engine(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
-    """PostgreSQL connections in autocommit for the read-only routes (catalog, playback): no
-    BEGIN/ROLLBACK around each request, and a pre-ping of one round trip instead of three (in a
-    transaction, SQLAlchemy's asyncpg ping is BEGIN, ping, ROLLBACK). Reads lose nothing: under
-    READ COMMITTED each statement took its own snapshot anyway."""
-    if engine.dialect.name != "postgresql":
-        return engine
-    return make_async_engine(
-        settings.async_database_url, pool_size=20, max_overflow=10, isolation_level="AUTOCOMMIT"
     )
 
 
