@@ -28,7 +28,8 @@ from api.content.service import apply_patch, content_out, load_content, load_own
 from api.content.source import accept_source, receive_source, source_key
 from api.errors import Conflict, InvalidInput
 from api.invalidation import feed_paths, invalidate
-from models import Content, Series, utcnow
+from api.series.lookup import require_series
+from models import Content, utcnow
 from pipelines.storage import Storage
 from settings import Settings
 
@@ -52,8 +53,7 @@ class ContentController(Controller):
         user: NamedDependency[AuthUser | None],
     ) -> ContentOut:
         assert user is not None
-        if data.series_id and await db.get(Series, data.series_id) is None:
-            raise InvalidInput("series_id names no series")
+        await require_series(db, data.series_id)
         content = Content(
             owner_id=user.id,
             kind=data.kind,
@@ -142,8 +142,8 @@ class ContentController(Controller):
         settings: NamedDependency[Settings],
     ) -> ContentOut:
         content = await load_owned_content(db, content_id, user, lock=True)
-        if isinstance(data.series_id, str) and await db.get(Series, data.series_id) is None:
-            raise InvalidInput("series_id names no series")
+        if isinstance(data.series_id, str):
+            await require_series(db, data.series_id)
         old_series = content.series_id
         scripture = None if data.scripture is msgspec.UNSET else _scripture(data.scripture)
         apply_patch(content, data, scripture)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import admins_only, creators_only, current_user, signed_in
 from api.auth.tokens import AuthUser
-from api.errors import ApiError, Conflict, InvalidInput, NotFound, ServiceUnavailable
+from api.errors import ApiError, Conflict, NotFound, ServiceUnavailable
 from api.events import current_number, numbered_events, with_keepalive
 from api.live.schemas import ParticipantOut, SessionIn, SessionOut, TokenOut
 from api.live.service import (
@@ -32,7 +32,8 @@ from api.live.service import (
 )
 from api.live.tokens import live_token, role_for
 from api.live.webhooks import apply_event, verify
-from models import LiveSession, Series
+from api.series.lookup import require_series
+from models import LiveSession
 from pipelines import livekit
 from settings import Settings
 from workers.events import live_channel
@@ -87,8 +88,7 @@ class LiveController(Controller):
         user: NamedDependency[AuthUser | None],
     ) -> SessionOut:
         assert user is not None
-        if data.series_id and await db.get(Series, data.series_id) is None:
-            raise InvalidInput("series_id names no series")
+        await require_series(db, data.series_id)
         session = LiveSession(
             owner_id=user.id,
             room_name=new_room_name(),

@@ -48,6 +48,21 @@ def test_creators_schedule_services_and_listeners_cannot(client, accounts) -> No
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
 
 
+def test_a_series_id_that_names_no_series_is_refused_and_nothing_is_kept(client, accounts) -> None:  # type: ignore[no-untyped-def]
+    headers = accounts.auth(accounts.make("creator"))
+    # "" was taken for "no series" by one check and for an id by the insert: a 500 (schemathesis).
+    for series_id in ("", "no-such-series"):
+        body = {"title": "Vespers", "starts_at": "2026-11-29T18:00:00Z", "series_id": series_id}
+        refused = client.post("/api/v1/live/sessions", json=body, headers=headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"] == "series_id names no series"
+        draft = client.post(
+            "/api/v1/content", json={"title": "Vespers", "series_id": series_id}, headers=headers
+        )
+        assert draft.status_code == 422, draft.text
+    assert client.get("/api/v1/live/sessions", headers=headers).json() == []
+
+
 def test_private_sessions_are_seen_only_by_their_owner_and_admins(client, accounts) -> None:
     owner, other, admin = accounts.make("creator"), accounts.make("creator"), accounts.make("admin")
     public = schedule(client, accounts.auth(owner), title="Sunday Service")
