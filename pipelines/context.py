@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -73,18 +74,20 @@ def _no_progress(_: float) -> None:
     return None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StepContext:
     """Everything one run of one step needs.
 
     `outputs` is already scoped to `media/{content_id}/g{generation}/`, so a step writes keys such
     as `audio/128k/index.m3u8`; `cnt media process --out DIR` passes a local directory instead.
+    `work_dir` is the step's own folder, made when the step first asks for it: a step that writes
+    no files (publishing, a CDN invalidation) costs no folder, and the worker none to remove.
     """
 
     content_id: str
     generation: int
     source: Path
-    work_dir: Path
+    work_dir: Path  # a property below; the field gives the constructor its argument
     outputs: Storage
     settings: Settings
     metadata: ContentMetadata = field(default_factory=ContentMetadata)
@@ -94,3 +97,24 @@ class StepContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     # A presigned URL of the source, when a provider can fetch it itself.
     source_url: str | None = None
+    _work_dir: Path = field(init=False, repr=False)
+    _work_dir_made: bool = field(default=False, init=False, repr=False)
+
+    @property  # type: ignore[no-redef]
+    def work_dir(self) -> Path:
+        if not self._work_dir_made:
+            self._work_dir.mkdir(parents=True, exist_ok=True)
+            self._work_dir_made = True
+        return self._work_dir
+
+    @work_dir.setter
+    def work_dir(self, path: Path) -> None:
+        if not isinstance(path, str | PathLike):
+            raise TypeError("StepContext needs a work_dir")  # the default is the property itself
+        self._work_dir = Path(path)
+        self._work_dir_made = False
+
+    @property
+    def work_dir_made(self) -> bool:
+        """Whether the step asked for its folder (and so left one to remove)."""
+        return self._work_dir_made

@@ -83,23 +83,29 @@ class Heartbeat:
 
 
 class _Beats:
-    """The process's beating thread: ticks each running step's heartbeat when it is due."""
+    """The process's beating thread: ticks each running step's heartbeat when it is due.
+
+    Idle, it still wakes every second, so a step that starts is never due before the thread's
+    next look and needs no wake-up call: a step of a few milliseconds costs the thread nothing.
+    """
+
+    IDLE_WAKE_S = 1.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._beating: set[Heartbeat] = set()
         self._thread: threading.Thread | None = None
+        self._next_look = 0.0
 
     def add(self, heartbeat: Heartbeat) -> None:
         heartbeat.due = time.monotonic() + heartbeat.interval
         with self._lock:
-            idle = not self._beating
             self._beating.add(heartbeat)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, daemon=True, name="heartbeats")
                 self._thread.start()
-            if idle:  # otherwise the thread wakes before this beat is due anyway
+            if heartbeat.due < self._next_look:
                 self._wake.notify()
 
     def remove(self, heartbeat: Heartbeat) -> None:
@@ -113,8 +119,9 @@ class _Beats:
                 due = [h for h in self._beating if h.due <= now]
                 if due:
                     return due
-                soonest = min((h.due for h in self._beating), default=now + 60.0)
-                self._wake.wait(soonest - now)
+                idle = now + self.IDLE_WAKE_S
+                self._next_look = min((h.due for h in self._beating), default=idle)
+                self._wake.wait(self._next_look - now)
 
     def _run(self) -> None:
         while True:
@@ -148,11 +155,11 @@ def _s3(settings: Settings) -> Any:
         return s3_client(settings)
 
 
-def _local_source(storage: Storage, key: str, work_dir: Path) -> Path:
+def _local_source(storage: Storage, key: str, ctx: StepContext) -> Path:
     local = storage.local_path(key)
     if local is not None and local.is_file():
         return local
-    return storage.get_file(key, work_dir / "source" / Path(key).name)
+    return storage.get_file(key, ctx.work_dir / "source" / Path(key).name)
 
 
 def _source_url(step: str, source_key: str | None) -> str | None:
@@ -167,16 +174,13 @@ def _source_url(step: str, source_key: str | None) -> str | None:
     return url
 
 
-def _fresh_work_dir(work_path: Path, job_id: str, attempt: int) -> Path:
-    """A folder per attempt: a killed attempt's orphaned ffmpeg can never write into this one's."""
-    job_dir = os.path.join(work_path, job_id)
-    try:
-        os.makedirs(job_dir)
-    except FileExistsError:
-        _clear_earlier_attempts(Path(job_dir))  # an earlier attempt of this job ran here
-    work_dir = os.path.join(job_dir, f"a{attempt}")
-    os.mkdir(work_dir)
-    return Path(work_dir)
+def _attempt_dir(work_path: Path, job_id: str, attempt: int) -> Path:
+    """The attempt's own folder, named but not made (the step makes it if it writes files): a
+    killed attempt's orphaned ffmpeg can never write into this one's."""
+    job_dir = work_path / job_id
+    if job_dir.is_dir():  # an earlier attempt of this job ran here (a retry may reuse its number)
+        _clear_earlier_attempts(job_dir)
+    return job_dir / f"a{attempt}"
 
 
 def _clear_earlier_attempts(job_dir: Path) -> None:
@@ -214,26 +218,23 @@ def run_step(step: str, job_id: str) -> None:
     content_id, generation, source_key = inputs.content_id, inputs.generation, inputs.source_key
 
     storage = _storage(settings)
-    work_dir = _fresh_work_dir(settings.work_path, job_id, claim.attempt)
+    work_dir = _attempt_dir(settings.work_path, job_id, claim.attempt)
+    cancel = threading.Event()
+    ctx = StepContext(
+        content_id=content_id,
+        generation=generation,
+        source=work_dir / "no-source",
+        work_dir=work_dir,
+        outputs=storage.scoped(generation_prefix(content_id, generation)),
+        settings=settings,
+        metadata=inputs.metadata,
+        previous=inputs.previous,
+        cancel=cancel,
+        source_url=_source_url(step, source_key),
+    )
     try:
-        source = (
-            _local_source(storage, source_key, work_dir)
-            if step in NEEDS_SOURCE and source_key
-            else work_dir / "no-source"
-        )
-        cancel = threading.Event()
-        ctx = StepContext(
-            content_id=content_id,
-            generation=generation,
-            source=source,
-            work_dir=work_dir,
-            outputs=storage.scoped(generation_prefix(content_id, generation)),
-            settings=settings,
-            metadata=inputs.metadata,
-            previous=inputs.previous,
-            cancel=cancel,
-            source_url=_source_url(step, source_key),
-        )
+        if step in NEEDS_SOURCE and source_key:
+            ctx.source = _local_source(storage, source_key, ctx)
         with Heartbeat(claim, cancel) as beat:
             ctx.on_progress = beat.report
             result = step_function(step)(ctx)
@@ -242,6 +243,7 @@ def run_step(step: str, job_id: str) -> None:
             jobs.set_current_claim(None)  # the attempt is recorded and the plan advanced
             carry_out(outcome)
     finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            os.rmdir(work_dir.parent)  # the job's folder, once no attempt uses it
+        if ctx.work_dir_made:
+            shutil.rmtree(work_dir, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(work_dir.parent)  # the job's folder, once no attempt uses it
