@@ -11,8 +11,8 @@ Prints:
 - between the two, a floor: the bare actor writing the least durable record there is (one
   autocommit UPDATE of its job row when it starts, one when it ends, raw psycopg), which shows
   what a database write per transition costs on this machine before any of our code runs;
-- the worker process's CPU per message for each (the throughput is bound by it: one process,
-  one interpreter lock);
+- the CPU per message of the worker process (one process, one interpreter lock) and, when they
+  run on this machine, of PostgreSQL and Redis: where a message's cost goes;
 - enqueue-to-start latency (send to the step's first line, after its claim) with an idle
   worker: p50 and p99, with our 20 ms idle poll (Procfile), 50 ms, and Dramatiq's default 1 s.
 Not a test: figures depend on the machine.
@@ -134,18 +134,45 @@ def _throughput_tracked() -> Rate:
 class Rate(NamedTuple):
     per_second: float
     cpu_ms: float  # the worker process's CPU per message
+    postgres_ms: float | None  # PostgreSQL's CPU per message (all its processes on this machine)
+    redis_ms: float | None
+
+
+def _server_cpu_s(program: str) -> float | None:
+    """CPU seconds used so far by this machine's processes of `program` (Linux), or None."""
+    total, found = 0, False
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.find("(") + 1 : stat.rfind(")")], stat[stat.rfind(")") + 2 :]
+        if name.startswith(program):
+            found = True
+            user, system = fields.split()[11:13]
+            total += int(user) + int(system)
+    return total / os.sysconf("SC_CLK_TCK") if found else None
+
+
+def _per_message_ms(before: float | None, after: float | None, count: int) -> float | None:
+    return None if before is None or after is None else (after - before) / count * 1000
 
 
 def _drain(broker: Any, queue: str, count: int) -> Rate:
     import dramatiq
 
     worker = dramatiq.Worker(broker, queues={queue}, worker_threads=THREADS, worker_timeout=50)
+    servers = _server_cpu_s("postgres"), _server_cpu_s("redis-server")
     cpu, started = time.process_time(), time.perf_counter()
     worker.start()
     broker.join(queue, timeout=600_000)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    postgres, redis = (
+        _per_message_ms(before, _server_cpu_s(program), count)
+        for before, program in zip(servers, ("postgres", "redis-server"), strict=True)
+    )
     worker.stop()
-    return Rate(count / elapsed, cpu / count * 1000)
+    return Rate(count / elapsed, cpu / count * 1000, postgres, redis)
 
 
 def _bare_broker(suffix: str) -> Any:
@@ -259,9 +286,14 @@ def run() -> None:
     )
     for label, rate in rows:
         ratio = rate.per_second / bare.per_second
+        servers = "".join(
+            f", {name} {ms:.2f}"
+            for name, ms in (("PostgreSQL", rate.postgres_ms), ("Redis", rate.redis_ms))
+            if ms is not None
+        )
         print(
             f"  {label:24s}{rate.per_second:8.0f} messages/s  ({ratio:.2f}x bare)"
-            f"  worker CPU {rate.cpu_ms:.2f} ms/message"
+            f"  CPU ms/message: worker {rate.cpu_ms:.2f}{servers}"
         )
     polls = (
         (20, "dramatiq_worker_timeout=20 (our Procfile)"),

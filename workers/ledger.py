@@ -1,11 +1,11 @@
 """Group commit: the hot job transitions of a worker process's threads, written together.
 
-A worker thread hands its claim, or its step's success, to the process's ledger thread and
-waits. The ledger takes everything handed in since its last round and writes it at once: the
-claims (with each step's inputs) in one statement, the successes (job rows, outputs, plan
-advances) in one transaction, and their events in one Redis round trip. Eight threads finishing
-short steps share one round trip and one commit instead of paying for eight. Under light load a
-round holds one request and costs a direct write plus a thread hand-off.
+A worker thread hands its claim, or its step's success, to a lane and waits; a lane writes
+everything handed in since its last round at once: the claims (with each step's inputs) in one
+statement, the successes (job rows, outputs, plan advances) in one transaction, and their events
+in one Redis round trip. Eight threads finishing short steps share one round trip and one commit
+instead of paying for eight. Under light load a round holds one request, written by its own
+thread: a direct write.
 
 The semantics are those of the per-job paths (`jobs.claim`, `store.record_success`), which stay
 the reference: a request the round could not settle (a job not claimable the common way, a
@@ -107,75 +107,93 @@ Success = tuple[jobs.Claim, str, int, StepResult]
 
 
 class _Request:
-    __slots__ = ("args", "answer", "_done")
+    __slots__ = ("args", "answer", "settled", "_done")
 
     def __init__(self, args: Any) -> None:
         self.args = args
         self.answer: Any = ALONE
+        self.settled = False
         self._done = threading.Event()
 
     def settle(self, answer: Any) -> None:
         self.answer = answer
+        self.settled = True
         self._done.set()
 
-    def wait(self) -> Any:
+    def lead(self) -> None:
+        """Wake the request's thread to write the next round (its own request among them)."""
+        self._done.set()
+
+    def wait(self) -> None:
         self._done.wait()
-        return self.answer
 
 
 class _Lane:
-    """One writer thread and the requests waiting for its next round."""
+    """Requests of one kind, written a round at a time by the threads that make them.
 
-    def __init__(self, name: str, write: Any) -> None:
-        self._name = name
+    A thread that finds no round being written writes one itself: everything handed in so far,
+    its own request included. Requests that come while it writes wait, and when it is done it
+    wakes the first of them to write the next round. So a request costs its thread at most one
+    wake-up, and alone it costs none: there is no writer thread to hand over to and back from.
+    """
+
+    def __init__(self, write: Any) -> None:
         self._write = write
         self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
         self._waiting: list[_Request] = []
-        self._thread: threading.Thread | None = None
+        self._writing = False
 
     def submit(self, args: Any) -> Any:
-        """Hand a request to the lane's next round; its answer, once written."""
+        """The request's answer, once a round has written it."""
         request = _Request(args)
         with self._lock:
             self._waiting.append(request)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, daemon=True, name=self._name)
-                self._thread.start()
-            self._wake.notify()
-        return request.wait()
+            leads, self._writing = not self._writing, True
+        if not leads:
+            request.wait()
+            if request.settled:
+                return request.answer
+        self._round()
+        return request.answer
 
-    def _take(self) -> list[_Request]:
+    def _round(self) -> None:
         with self._lock:
-            while not self._waiting:
-                self._wake.wait()
             requests, self._waiting = self._waiting, []
-        return requests
+        try:
+            self._settle(requests)
+        finally:
+            # Even when the round was cut short (Dramatiq's time limit raises in the thread):
+            # nobody may wait for a round that never comes.
+            for request in requests:
+                if not request.settled:
+                    request.settle(ALONE)
+            with self._lock:
+                following = self._waiting[0] if self._waiting else None
+                self._writing = following is not None
+            if following is not None:
+                following.lead()
 
-    def _run(self) -> None:
-        while True:
-            requests = self._take()
-            try:
-                answers, events = self._write([request.args for request in requests])
-            except Exception:
-                log.warning(
-                    "a round of %d writes failed; each is made alone", len(requests), exc_info=True
-                )
-                answers, events = [ALONE] * len(requests), []
-            _announce(events)
-            for request, answer in zip(requests, answers, strict=True):
-                request.settle(answer)
+    def _settle(self, requests: list[_Request]) -> None:
+        try:
+            answers, events = self._write([request.args for request in requests])
+        except Exception:
+            log.warning(
+                "a round of %d writes failed; each is made alone", len(requests), exc_info=True
+            )
+            answers, events = [ALONE] * len(requests), []
+        _announce(events)
+        for request, answer in zip(requests, answers, strict=True):
+            request.settle(answer)
 
 
 class Ledger:
-    """The process's two writer threads, started on first use (after Dramatiq forked the
-    process): one for claims, one for successes, each on its own connection, so a round of
-    claims is written while a round of successes waits for its commit, and the other way round.
-    """
+    """The process's two lanes: claims and successes are written apart, each round on its own
+    connection, so a round of claims is written while a round of successes waits for its
+    commit, and the other way round."""
 
     def __init__(self) -> None:
-        self._claims = _Lane("ledger-claims", _claim_many)
-        self._successes = _Lane("ledger-successes", _succeed_many)
+        self._claims = _Lane(_claim_many)
+        self._successes = _Lane(_succeed_many)
 
     def claim(self, job_id: str, message_id: str) -> jobs.Claim:
         """As `jobs.claim`: the job is this attempt's, or JobGone."""

@@ -121,3 +121,75 @@ def test_a_failed_round_sends_each_request_back_to_its_own_path(
     outcome = ledger.record_success(claim, "encode_audio", 1, StepResult())
     assert outcome is not None and outcome.content_id == content_id
     assert job_row(content_id, "encode_audio").status == "succeeded"
+
+
+class _TimeLimit(BaseException):
+    """As Dramatiq's time limit: raised inside whatever the thread is doing, not an Exception."""
+
+
+def test_threads_share_rounds_and_each_gets_its_own_answer() -> None:
+    from workers.ledger import _Lane
+
+    rounds: list[int] = []
+
+    def write(batch: list[int]) -> tuple[list[int], list[Any]]:
+        rounds.append(len(batch))
+        threading.Event().wait(0.001)  # a round trip, during which others queue up
+        return [n * 2 for n in batch], []
+
+    lane = _Lane(write)
+    answers: dict[int, int] = {}
+
+    def submit_many(first: int) -> None:
+        for n in range(first, first + 100):
+            answers[n] = lane.submit(n)
+
+    threads = [threading.Thread(target=submit_many, args=(i * 1000,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    assert answers == {n: n * 2 for n in answers} and len(answers) == 800
+    assert sum(rounds) == 800 and max(rounds) > 1  # requests were written together
+
+
+def test_a_round_cut_short_in_its_thread_leaves_no_request_waiting() -> None:
+    from workers.ledger import _Lane
+
+    in_round, release = threading.Event(), threading.Event()
+    calls = 0
+
+    def write(batch: list[str]) -> tuple[list[str], list[Any]]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            in_round.set()
+            release.wait(10)
+            raise _TimeLimit()
+        return [f"written {arg}" for arg in batch], []
+
+    lane = _Lane(write)
+    results: dict[str, Any] = {}
+
+    def submit(arg: str) -> None:
+        try:
+            results[arg] = lane.submit(arg)
+        except _TimeLimit:
+            results[arg] = "time limit"
+
+    leader = threading.Thread(target=submit, args=("first",))
+    leader.start()
+    assert in_round.wait(10)
+    followers = [threading.Thread(target=submit, args=(f"next {i}",)) for i in range(3)]
+    for thread in followers:
+        thread.start()
+    threading.Event().wait(0.05)  # the followers wait for the round the leader is writing
+    release.set()
+    for thread in (leader, *followers):
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+    assert results["first"] == "time limit"
+    # The followers' round was written by one of them, after the cut-short one.
+    assert all(results[f"next {i}"] == f"written next {i}" for i in range(3))
+    assert lane.submit("later") == "written later"

@@ -10,7 +10,6 @@ import httpx
 from tests.conftest import free_port, wait_for_status
 from tests.jobs.conftest import upload, wait_until
 
-
 TOKEN = "scrape-secret"
 
 
