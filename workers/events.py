@@ -16,16 +16,17 @@ BACKLOG_TTL_S = 24 * 3600
 # For each event (KEYS: its channel's sequence and backlog; ARGV: the event and its channel after
 # the backlog size and time to live): INCR the sequence, keep the event in a capped list, publish
 # it. Atomically, so the backlog and the live stream never disagree about an event's id; several
-# events in one call, so a worker's round of transitions costs one round trip.
+# events in one call, so a worker's round of transitions costs one round trip. The id goes in
+# front of the event's JSON object as text: decoding and encoding it in Lua cost Redis more than
+# the rest of the call.
 _PUBLISH = """
 local size, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
 local seq = 0
 for i = 1, #KEYS / 2 do
     local sequence, backlog = KEYS[2 * i - 1], KEYS[2 * i]
     seq = redis.call('INCR', sequence)
-    local event = cjson.decode(ARGV[1 + 2 * i])
-    event['id'] = seq
-    local text = cjson.encode(event)
+    local event = ARGV[1 + 2 * i]
+    local text = '{"id":' .. seq .. (event == '{}' and '}' or ',' .. string.sub(event, 2))
     redis.call('RPUSH', backlog, text)
     redis.call('LTRIM', backlog, -size, -1)
     redis.call('EXPIRE', sequence, ttl)
@@ -64,6 +65,8 @@ def publish_many(events: list[tuple[str, dict[str, Any]]]) -> int:
     keys: list[str] = []
     args: list[Any] = [BACKLOG, BACKLOG_TTL_S]
     for channel, event in events:
+        if "id" in event:  # the id is the sequence's to give
+            event = {key: value for key, value in event.items() if key != "id"}
         keys += [sequence_key(channel), backlog_key(channel)]
         args += [json.dumps(event, default=str), channel]
     return int(_publish_script()(keys=keys, args=args))
