@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +31,7 @@ from sqlalchemy import Connection
 from pipelines.context import StepResult
 from settings import get_settings
 from workers import jobs
-from workers.db import autocommit, engine, transaction
+from workers.db import autocommit, engine
 from workers.events import content_channel, publish_many
 from workers.inputs import inputs_from_rows
 from workers.metrics import record_step
@@ -73,13 +74,14 @@ LEFT JOIN jobs AS earlier ON earlier.content_id = claimed.content_id
     AND earlier.generation = claimed.generation AND earlier.status = 'succeeded'
 """
 
-# A round of successes, sent as one string (three statements, one round trip): lock the contents
-# in id order, mark the jobs whose attempts still hold them succeeded, then read the contents'
-# current jobs. Each statement takes its own snapshot, so the last one, run once the locks are
-# held, sees every success committed before (see `orchestrator.lock_contents`). (psycopg's
-# pipeline mode would send them prepared, but it waits for the server by polling, at a cost in
-# CPU that exceeds the planning it saves.)
+# A round of successes, sent as one string (one round trip): open the transaction, lock the
+# contents in id order, mark the jobs whose attempts still hold them succeeded, then read the
+# contents' current jobs. Each statement takes its own snapshot, so the last one, run once the
+# locks are held, sees every success committed before (see `orchestrator.lock_contents`).
+# (psycopg's pipeline mode would send them prepared, but it waits for the server by polling, at
+# a cost in CPU that exceeds the planning it saves.)
 _SUCCEED_ROUND = """
+BEGIN;
 SELECT id, status, generation, live_generation, media_type FROM content
 WHERE id = ANY(%(content_ids)s) ORDER BY id FOR UPDATE;
 UPDATE jobs SET status = 'succeeded', progress = 1, result = done.result,
@@ -253,7 +255,7 @@ def _succeed_many(
     successes: Sequence[Success],
 ) -> tuple[list[Outcome | None], list[tuple[str, dict[str, Any]]]]:
     content_ids = sorted({claim.content_id for claim, *_ in successes})
-    with transaction() as connection:
+    with _transaction_in_one_string() as connection:
         states, rows = _succeed_round(connection, content_ids, successes)
         done = {row.id for row in rows}
         stored = set()
@@ -280,6 +282,22 @@ def _succeed_many(
     return answers, [(row.content_id, jobs.job_event(row)) for row in rows]
 
 
+@contextmanager
+def _transaction_in_one_string() -> Iterator[Connection]:
+    """A transaction whose BEGIN travels in the round's string (psycopg sends its own BEGIN on a
+    round trip of its own): on an autocommit connection, committed here, or rolled back when the
+    block fails."""
+    with autocommit() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        try:
+            yield connection
+        except BaseException:
+            driver.rollback()  # autocommit or not, psycopg ends an open transaction
+            raise
+        driver.execute("COMMIT")
+
+
 def _succeed_round(
     connection: Connection, content_ids: list[str], successes: Sequence[Success]
 ) -> tuple[dict[str, ContentState], list[Any]]:
@@ -290,6 +308,7 @@ def _succeed_round(
     # Client-side binding: the simple query protocol is the one that takes several statements.
     with ClientCursor(driver, row_factory=namedtuple_row) as cursor:
         cursor.execute(_SUCCEED_ROUND, params)
+        cursor.nextset()  # past BEGIN
         states = {
             row.id: ContentState(
                 row.status, row.generation, row.live_generation, row.media_type, []
