@@ -285,17 +285,11 @@ def _succeed_many(
 @contextmanager
 def _transaction_in_one_string() -> Iterator[Connection]:
     """A transaction whose BEGIN travels in the round's string (psycopg sends its own BEGIN on a
-    round trip of its own): on an autocommit connection, committed here, or rolled back when the
-    block fails."""
-    with autocommit() as connection:
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        try:
-            yield connection
-        except BaseException:
-            driver.rollback()  # autocommit or not, psycopg ends an open transaction
-            raise
-        driver.execute("COMMIT")
+    round trip of its own), on an autocommit connection. SQLAlchemy's transaction around it is
+    what an ORM session inside joins, and its end commits or rolls back what the string began:
+    psycopg sends COMMIT or ROLLBACK whenever the server holds a transaction open."""
+    with autocommit() as connection, connection.begin():
+        yield connection
 
 
 def _succeed_round(

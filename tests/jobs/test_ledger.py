@@ -193,3 +193,40 @@ def test_a_round_cut_short_in_its_thread_leaves_no_request_waiting() -> None:
     # The followers' round was written by one of them, after the cut-short one.
     assert all(results[f"next {i}"] == f"written next {i}" for i in range(3))
     assert lane.submit("later") == "written later"
+
+
+def test_a_round_stores_a_steps_rows_with_its_success(
+    clean_db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outputs (assets, loudness) commit in the round's one transaction, not by falling back
+    to the per-job path."""
+    from sqlalchemy import select
+
+    from workers import ledger as ledger_module
+
+    def no_fallback(*_: Any) -> Any:
+        raise AssertionError("the round failed and the per-job path stored the step")
+
+    monkeypatch.setattr(ledger_module, "record_success", no_fallback)
+
+    from models import Asset, Content
+    from pipelines.context import AssetOut
+    from tests.jobs.conftest import job_row
+    from workers.db import session_scope
+
+    content_id, ids = _jobs({"encode_audio": {"status": "queued", "message_id": "m-encode"}})
+    ledger = Ledger()
+    claim = ledger.claim(ids["encode_audio"], "m-encode")
+    result = StepResult(
+        assets=[AssetOut(kind="audio_mp3", key="audio/audio.mp3", mime_type="audio/mpeg")],
+        data={"loudness": {"integrated": -16.0}},
+    )
+    outcome = ledger.record_success(claim, "encode_audio", 1, result)
+
+    assert outcome is not None and outcome.content_id == content_id
+    assert job_row(content_id, "encode_audio").status == "succeeded"
+    with session_scope() as session:
+        keys = session.scalars(select(Asset.key).where(Asset.content_id == content_id)).all()
+        loudness = session.get(Content, content_id).loudness  # type: ignore[union-attr]
+    assert len(keys) == 1 and keys[0].endswith("/g1/audio/audio.mp3"), keys
+    assert loudness == {"integrated": -16.0}
