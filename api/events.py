@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import suppress
 from typing import Any, TypeVar
 
@@ -50,7 +50,7 @@ async def read_backlog(channel: str, after: int) -> list[dict[str, Any]]:
 
 async def numbered_events(
     channels: ChannelsPlugin, channel: str, after: int
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     """Every event of `channel` numbered above `after`, in order, each once, forever.
 
     The caller should already hold a subscription's worth of state up to `after`; events the

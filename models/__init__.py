@@ -1,7 +1,7 @@
 """The data: SQLAlchemy models, engines and migrations."""
 
 from models.accounts import ROLES, RefreshToken, User
-from models.base import Base, new_id, utcnow
+from models.base import Base, new_id, table_of, utcnow
 from models.content import CONTENT_KINDS, VISIBILITIES, Asset, Content, Series, Transcript, Upload
 from models.db import (
     async_session_factory,
@@ -34,5 +34,6 @@ __all__ = [
     "make_sync_engine",
     "new_id",
     "sync_session_factory",
+    "table_of",
     "utcnow",
 ]

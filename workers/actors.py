@@ -46,7 +46,7 @@ def _queue_of(step: str) -> str:
     raise KeyError(step)
 
 
-def _declare(step: str) -> dramatiq.Actor:  # type: ignore[type-arg]
+def _declare(step: str) -> dramatiq.Actor[[str], None]:
     def step_actor(job_id: str) -> None:
         try:
             run_step(step, job_id)
@@ -58,15 +58,15 @@ def _declare(step: str) -> dramatiq.Actor:  # type: ignore[type-arg]
 
     step_actor.__name__ = step
     queue = _queue_of(step)
+    # The options-then-function form: dramatiq's overloads take options only without `fn`.
     return dramatiq.actor(
-        step_actor,
         actor_name=step,
         queue_name=queue,
         retry_when=_retry_when,
         min_backoff=settings.job_min_backoff_ms,
         max_backoff=settings.job_max_backoff_ms,
         time_limit=TIME_LIMITS_MS[queue],
-    )
+    )(step_actor)
 
 
 STEP_ACTORS = {step: _declare(step) for step in STEPS}

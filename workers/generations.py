@@ -55,10 +55,10 @@ def cleanup_generations(content_id: str, live: int) -> int:
     # CDN copies of the old stable URLs (playlists, captions, posters) go too.
     paths = []
     for key in old_keys:
-        generation = _generation_of(key)
-        if generation is not None:
-            prefix = generation_prefix(content_id, generation) + "/"
-            paths += stable_paths(content_id, generation, [key.removeprefix(prefix)])
+        key_generation = _generation_of(key)
+        if key_generation is not None:
+            prefix = generation_prefix(content_id, key_generation) + "/"
+            paths += stable_paths(content_id, key_generation, [key.removeprefix(prefix)])
     request_invalidation(paths, content_id)
     log.info("content %s: generations %s retired (%d objects)", content_id, old, deleted)
     return deleted

@@ -8,12 +8,12 @@ from typing import Any, NamedTuple
 import msgspec
 from sqlalchemy import Select, bindparam, select
 
-from models import Content, Job, Series
+from models import Content, Job, Series, table_of
 from pipelines.context import ContentMetadata, StepResult
 
-CONTENT = Content.__table__
-JOBS = Job.__table__
-SERIES = Series.__table__
+CONTENT = table_of(Content)
+JOBS = table_of(Job)
+SERIES = table_of(Series)
 
 
 class StepInputs(NamedTuple):

@@ -66,6 +66,11 @@ def _redis() -> redis.Redis:
     return _client()
 
 
+def _text(reply: bytes | str) -> str:
+    """A reply as text: redis-py types replies as bytes or str (decode_responses decides)."""
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
 def request_invalidation(paths: Iterable[str], content_id: str | None = None) -> None:
     """Ask for `paths` (CDN paths, `/media/...`; a trailing `/` means the whole prefix) to be
     invalidated within the next window. Nothing to do without a distribution."""
@@ -82,7 +87,7 @@ def request_invalidation(paths: Iterable[str], content_id: str | None = None) ->
 
 
 def pending_paths() -> list[str]:
-    return sorted(p.decode() for p in _redis().smembers(_key("pending")))
+    return sorted(_text(p) for p in _redis().smembers(_key("pending")))
 
 
 def flush_invalidations(now: float | None = None) -> Invalidation | None:
@@ -102,7 +107,7 @@ def flush_invalidations(now: float | None = None) -> Invalidation | None:
     drained = client.register_script(_DRAIN)(
         keys=[_key("pending"), _key("pending-contents"), _key("batch")], args=[window]
     )
-    batch = {k.decode(): v.decode() for k, v in client.hgetall(_key("batch")).items()}
+    batch = {_text(k): _text(v) for k, v in client.hgetall(_key("batch")).items()}
     if not batch:
         return None
     if not drained and float(batch.get("retry_at", 0)) > now:
@@ -175,7 +180,7 @@ def _refresh_in_flight(settings: Settings) -> None:
     completed on their contents."""
     client = _redis()
     for raw_id, raw in client.hgetall(_key("in-flight")).items():
-        invalidation_id = raw_id.decode()
+        invalidation_id = _text(raw_id)
         try:
             status = get_invalidation(settings, invalidation_id)
         except PipelineError:

@@ -20,7 +20,7 @@ import msgspec
 from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from models import Job, utcnow
+from models import Job, table_of, utcnow
 from workers.db import autocommit, session_scope
 from workers.events import content_channel, publish
 
@@ -31,7 +31,7 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 DB_PATIENCE_S = 30.0
 
 T = TypeVar("T")
-JOBS = Job.__table__
+JOBS = table_of(Job)
 # What an event about a job carries, read back by each transition's RETURNING.
 _EVENT_COLUMNS = (
     JOBS.c.id,

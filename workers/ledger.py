@@ -25,7 +25,7 @@ from typing import Any
 
 import msgspec
 from psycopg import ClientCursor
-from psycopg.rows import namedtuple_row
+from psycopg.rows import RowFactory, namedtuple_row
 from sqlalchemy import Connection
 
 from pipelines.context import StepResult
@@ -39,6 +39,10 @@ from workers.orchestrator import ContentState, JobState, Outcome, advance_locked
 from workers.store import record_success, store_in, stores_rows
 
 log = logging.getLogger(__name__)
+
+# Named tuples typed Any: psycopg types them as the bare NamedTuple, whose fields (the columns a
+# statement returns) no type checker can know.
+_ANY_NAMED_ROWS: RowFactory[Any] = namedtuple_row
 
 # The status tests below are written `(jobs.status || '')`, which no index can answer, so that
 # the planner always finds the rows by id. The status index holds an entry for every transition
@@ -298,9 +302,10 @@ def _succeed_round(
     """Run `_SUCCEED_ROUND`: the contents' states (with this round's successes) and the rows of
     the jobs it marked succeeded."""
     driver = connection.connection.driver_connection
+    assert driver is not None
     params = {"content_ids": content_ids, **_succeed_params(successes)}
     # Client-side binding: the simple query protocol is the one that takes several statements.
-    with ClientCursor(driver, row_factory=namedtuple_row) as cursor:
+    with ClientCursor(driver, row_factory=_ANY_NAMED_ROWS) as cursor:
         cursor.execute(_SUCCEED_ROUND, params)
         cursor.nextset()  # past BEGIN
         states = {

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Content, Job, new_id, utcnow
+from models import Content, Job, new_id, table_of, utcnow
 from pipelines.plans import READY_STEP, StepSpec, plan_for
 from settings import get_settings
 from workers.db import autocommit, transaction
@@ -22,8 +22,8 @@ from workers.jobs import announce
 
 log = logging.getLogger(__name__)
 
-CONTENT = Content.__table__
-JOBS = Job.__table__
+CONTENT = table_of(Content)
+JOBS = table_of(Job)
 # A content moves on while processing, and when a later (optional) step of a done one ends.
 ADVANCING = ("processing", "ready", "failed")
 STOPPING = ("failed", "dead", "cancelled")

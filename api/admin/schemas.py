@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -85,7 +86,8 @@ def job_detail_out(job: Job) -> AdminJobDetailOut:
     return AdminJobDetailOut(**_fields(job), log_tail=job.log_tail, message_id=job.message_id)
 
 
-def _fields(job: Job) -> dict[str, object]:
+def _fields(job: Job) -> dict[str, Any]:
+    # Any, as getattr gives: each value is the Job column named like the field, of its type.
     return {name: getattr(job, name) for name in AdminJobOut.__struct_fields__}
 
 

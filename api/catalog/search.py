@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     Date,
     Float,
     String,
@@ -111,7 +112,7 @@ def _sermon_day(dialect: str) -> ColumnElement[Any]:
 
 
 async def catalog_page(db: AsyncSession, query: CatalogQuery) -> CatalogPage:
-    dialect = db.bind.dialect.name
+    dialect = db.get_bind().dialect.name
     if query.q.strip():
         return await _search(db, query, dialect)
     return await _listing(db, query, dialect)
@@ -178,8 +179,8 @@ async def _search(db: AsyncSession, query: CatalogQuery, dialect: str) -> Catalo
 
 def _postgres_search(q: str) -> tuple[Select[Any], ColumnElement[float]]:
     tsquery = func.websearch_to_tsquery("english", bindparam("q", q, type_=String))
-    content_vector = literal_column("content.search_vector")
-    transcript_vector = literal_column("transcripts.search_vector")
+    content_vector: ColumnClause[Any] = literal_column("content.search_vector")
+    transcript_vector: ColumnClause[Any] = literal_column("transcripts.search_vector")
     # Title/speaker are weight A, the description B, transcript words D (ts_rank's default
     # weights 1.0/0.4/0.1): a sermon titled with the phrase outranks one that mentions it.
     rank = func.ts_rank(content_vector, tsquery) + func.coalesce(
