@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 THREADS = 8
-TRACKED_MESSAGES = 1000
+TRACKED_MESSAGES = 3000
 BARE_MESSAGES = 3000
 LATENCY_SAMPLES = 60
 
