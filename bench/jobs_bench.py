@@ -270,7 +270,7 @@ def run() -> None:
 
     logging.basicConfig(level=logging.WARNING)
     # Each run below starts a new Worker on the one broker, which Dramatiq warns about each time.
-    logging.getLogger("dramatiq.broker.RedisBroker").setLevel(logging.ERROR)
+    logging.getLogger("dramatiq.broker.HoldingRedisBroker").setLevel(logging.ERROR)
     upgrade(get_settings().sync_database_url)
     sys.modules.setdefault("bench.jobs_bench", sys.modules[__name__])  # one STARTED dict
     _declare_tracked_step()

@@ -17,10 +17,10 @@ from pipelines.context import StepContext
 from pipelines.steps import step_function
 from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import Settings, get_settings
-from workers import jobs, ledger
+from workers import jobs
+from workers.completion import complete
 from workers.db import autocommit
 from workers.inputs import LOAD, StepInputs, inputs_from_rows
-from workers.orchestrator import carry_out
 from workers.store import generation_prefix
 
 log = logging.getLogger(__name__)
@@ -238,10 +238,7 @@ def run_step(step: str, job_id: str) -> None:
         with Heartbeat(claim, cancel) as beat:
             ctx.on_progress = beat.report
             result = step_function(step)(ctx)
-        outcome = ledger.succeed(claim, step, generation, result)
-        if outcome is not None:
-            jobs.set_current_claim(None)  # the attempt is recorded and the plan advanced
-            carry_out(outcome)
+        complete(claim, step, generation, result)
     finally:
         if ctx.work_dir_made:
             shutil.rmtree(work_dir, ignore_errors=True)

@@ -1,24 +1,27 @@
 """Group commit: the hot job transitions of a worker process's threads, written together.
 
-A worker thread hands its claim, or its step's success, to a lane and waits; a lane writes
-everything handed in since its last round at once: the claims (with each step's inputs) in one
-statement, the successes (job rows, outputs, plan advances) in one transaction, and their events
-in one Redis round trip. Eight threads finishing short steps share one round trip and one commit
-instead of paying for eight. Under light load a round holds one request, written by its own
-thread: a direct write.
+A worker thread hands its claim, or its step's success, to a lane; a lane writes everything
+handed in since its last round at once: the claims (with each step's inputs) in one statement,
+the successes (job rows, outputs, plan advances) in one transaction, and their events in one
+Redis round trip. Eight threads finishing short steps share one round trip and one commit
+instead of paying for eight. A claim is waited for (a step may not start unclaimed), and under
+light load its round holds that one request, written by its own thread: a direct write. A
+success is not: the lane's own thread writes it while the worker thread takes its next message,
+and the message's ack waits for the commit instead (`workers.completion`, `workers.acks`).
 
 The semantics are those of the per-job paths (`jobs.claim`, `store.record_success`), which stay
 the reference: a request the round could not settle (a job not claimable the common way, a
-round that failed and rolled back) is sent back to its thread to take that path alone, so each
-gets its own result or error. PostgreSQL only: on SQLite every request takes the per-job path.
+round that failed and rolled back) takes that path alone, so each gets its own result or error.
+PostgreSQL only: on SQLite every request takes the per-job path.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -113,12 +116,13 @@ Success = tuple[jobs.Claim, str, int, StepResult]
 
 
 class _Request:
-    __slots__ = ("args", "answer", "settled", "_done")
+    __slots__ = ("args", "answer", "settled", "then", "_done")
 
-    def __init__(self, args: Any) -> None:
+    def __init__(self, args: Any, then: Callable[[Any], None] | None = None) -> None:
         self.args = args
         self.answer: Any = ALONE
         self.settled = False
+        self.then = then
         self._done = threading.Event()
 
     def settle(self, answer: Any) -> None:
@@ -132,6 +136,18 @@ class _Request:
 
     def wait(self) -> None:
         self._done.wait()
+
+
+def _write_round(write: Any, requests: list[_Request]) -> None:
+    """Write the requests in one round and settle each; a failed round settles them ALONE."""
+    try:
+        answers, events = write([request.args for request in requests])
+    except Exception:
+        log.warning("a round of %d writes failed; each is made alone", len(requests), exc_info=True)
+        answers, events = [ALONE] * len(requests), []
+    _announce(events)
+    for request, answer in zip(requests, answers, strict=True):
+        request.settle(answer)
 
 
 class _Lane:
@@ -166,7 +182,7 @@ class _Lane:
         with self._lock:
             requests, self._waiting = self._waiting, []
         try:
-            self._settle(requests)
+            _write_round(self._write, requests)
         finally:
             # Even when the round was cut short (Dramatiq's time limit raises in the thread):
             # nobody may wait for a round that never comes.
@@ -179,27 +195,85 @@ class _Lane:
             if following is not None:
                 following.lead()
 
-    def _settle(self, requests: list[_Request]) -> None:
-        try:
-            answers, events = self._write([request.args for request in requests])
-        except Exception:
-            log.warning(
-                "a round of %d writes failed; each is made alone", len(requests), exc_info=True
-            )
-            answers, events = [ALONE] * len(requests), []
-        _announce(events)
-        for request, answer in zip(requests, answers, strict=True):
-            request.settle(answer)
+
+class _BehindLane:
+    """Requests written a round at a time by the lane's own thread: the thread that hands one
+    in goes on at once, and the answer goes to the request's callback, in the lane's thread.
+
+    For successes: once a step has run, what remains (the commit, the plan's advance, the
+    message's ack, see `workers.acks`) no longer needs its worker thread, which can take the
+    next message while this round commits.
+    """
+
+    def __init__(self, write: Any, name: str) -> None:
+        self._write = write
+        self._name = name
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
+        self._waiting: list[_Request] = []
+        self._open = 0  # handed in, callback not yet run
+        self._thread: threading.Thread | None = None
+
+    def hand_in(self, args: Any, then: Callable[[Any], None]) -> None:
+        request = _Request(args, then)
+        with self._lock:
+            self._waiting.append(request)
+            self._open += 1
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True, name=self._name)
+                self._thread.start()
+            self._arrived.notify()
+
+    def submit(self, args: Any) -> Any:
+        """The request's answer, waited for (a caller that has nothing else to do)."""
+        answered = _Request(None)
+        self.hand_in(args, answered.settle)
+        answered.wait()
+        return answered.answer
+
+    def flush(self, timeout_s: float) -> bool:
+        """Wait until every request handed in has been answered; False if time ran out."""
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            while self._open and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+            return not self._open
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting:
+                    self._arrived.wait()
+                requests, self._waiting = self._waiting, []
+            try:
+                _write_round(self._write, requests)
+                for request in requests:
+                    _call_back(request)
+            finally:
+                with self._lock:
+                    self._open -= len(requests)
+                    if not self._open:
+                        self._idle.notify_all()
+
+
+def _call_back(request: _Request) -> None:
+    assert request.then is not None
+    try:
+        request.then(request.answer)
+    except Exception:  # one request's callback must not cost the others theirs
+        log.exception("the callback of a ledger request failed")
 
 
 class Ledger:
     """The process's two lanes: claims and successes are written apart, each round on its own
     connection, so a round of claims is written while a round of successes waits for its
-    commit, and the other way round."""
+    commit, and the other way round. Claims are waited for (a step may not start unclaimed);
+    successes need not be (see `record_success_later`)."""
 
     def __init__(self) -> None:
         self._claims = _Lane(_claim_many)
-        self._successes = _Lane(_succeed_many)
+        self._successes = _BehindLane(_succeed_many, "ledger-successes")
 
     def claim(self, job_id: str, message_id: str) -> jobs.Claim:
         """As `jobs.claim`: the job is this attempt's, or JobGone."""
@@ -213,11 +287,44 @@ class Ledger:
     ) -> Outcome | None:
         """As `store.record_success`."""
         answer = self._successes.submit((claim, step, generation, result))
-        if answer is ALONE:
-            return jobs.durably(lambda: record_success(claim, step, generation, result))
-        if answer is not None:
-            record_step(step, result.cpu_seconds, result.media_seconds)
-        return answer  # type: ignore[no-any-return]
+        return _resolved(answer, claim, step, generation, result)
+
+    def record_success_later(
+        self,
+        claim: jobs.Claim,
+        step: str,
+        generation: int,
+        result: StepResult,
+        then: Callable[[Outcome | None], None],
+        failed: Callable[[Exception], None],
+    ) -> None:
+        """As `record_success`, without waiting: `then` gets its outcome once committed, or
+        `failed` the error that kept it from being recorded; both in the lane's thread."""
+
+        def answered(answer: Any) -> None:
+            try:
+                outcome = _resolved(answer, claim, step, generation, result)
+            except Exception as exc:
+                failed(exc)
+                return
+            then(outcome)
+
+        self._successes.hand_in((claim, step, generation, result), answered)
+
+    def flush(self, timeout_s: float) -> bool:
+        """Wait for the successes handed in so far to be recorded (a worker stopping)."""
+        return self._successes.flush(timeout_s)
+
+
+def _resolved(
+    answer: Any, claim: jobs.Claim, step: str, generation: int, result: StepResult
+) -> Outcome | None:
+    """A round's answer for a success; one the round could not settle takes the per-job path."""
+    if answer is ALONE:
+        return jobs.durably(lambda: record_success(claim, step, generation, result))
+    if answer is not None:
+        record_step(step, result.cpu_seconds, result.media_seconds)
+    return answer  # type: ignore[no-any-return]
 
 
 def _claim_many(
@@ -370,3 +477,9 @@ def succeed(claim: jobs.Claim, step: str, generation: int, result: StepResult) -
     if writer is not None:
         return writer.record_success(claim, step, generation, result)
     return jobs.durably(lambda: record_success(claim, step, generation, result))
+
+
+def flush(timeout_s: float = 30.0) -> bool:
+    """Wait for this process's successes in flight to be recorded."""
+    writer = ledger() if ledger.cache_info().currsize else None
+    return writer.flush(timeout_s) if writer is not None else True

@@ -49,7 +49,18 @@ def describe(exc: BaseException) -> tuple[str, str, str | None]:
         return str(cause), cause.code, cause.log_tail or None
     if isinstance(cause, dramatiq.middleware.TimeLimitExceeded):
         return "the step ran past its time limit", "time_limit", None
+    if isinstance(cause, DBAPIError):
+        return _database_words(cause), "internal_error", None
     return f"{type(cause).__name__}: {cause}", "internal_error", None
+
+
+def _database_words(exc: DBAPIError) -> str:
+    """The database's own message, without the statement and its parameters that SQLAlchemy
+    adds: long, unreadable to an admin, and holding whatever the step produced."""
+    diag = getattr(exc.orig, "diag", None)
+    primary = getattr(diag, "message_primary", None) or str(exc.orig).splitlines()[0]
+    detail = getattr(diag, "message_detail", None)
+    return f"the database refused it: {primary}" + (f" ({detail})" if detail else "")
 
 
 class JobTracking(Middleware):
@@ -115,6 +126,12 @@ class JobTracking(Middleware):
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
         jobs.set_current_claim(None)
+
+    def before_consumer_thread_shutdown(self, broker: dramatiq.Broker, thread: Any) -> None:
+        # The worker threads have stopped; successes still being recorded hold their messages'
+        # acks (workers.acks): let them commit and ack while this worker still counts as alive.
+        if not ledger.flush():
+            log.warning("stopping with job successes not yet recorded; their steps run again")
 
 
 def advance_for_gone(job_id: str) -> None:

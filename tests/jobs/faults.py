@@ -37,3 +37,16 @@ def kill_own_worker(ctx: StepContext) -> StepResult:
     """What an out-of-memory kill looks like from the outside."""
     os.kill(os.getpid(), signal.SIGKILL)
     raise AssertionError("unreachable")
+
+
+def quick_waveform(ctx: StepContext) -> StepResult:
+    """Returns at once: what is under test is what happens after a step."""
+    CALLS["quick_waveform"] += 1
+    return StepResult()
+
+
+def unstorable_waveform(ctx: StepContext) -> StepResult:
+    """A result PostgreSQL refuses to store (jsonb holds no NUL character): the step ran, its
+    success cannot be recorded, however often it is tried."""
+    CALLS["unstorable_waveform"] += 1
+    return StepResult(data={"peaks": "\u0000"})

@@ -1,0 +1,111 @@
+"""Acks held back until a step's success is committed.
+
+A worker thread that has run a step hands its success to the ledger and takes its next message
+at once; the message it ran stays unacknowledged in Redis until the ledger's round commits. If
+the process dies in between, Redis delivers the message again and the step runs again, as after
+any crash: a message is acknowledged only once its job row says how it ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+from dramatiq.errors import BrokerConnectionError
+
+log = logging.getLogger(__name__)
+
+# A late ack that meets a Redis restart tries again for about this long; after that the message
+# stays with this worker until it stops, and is then delivered again (its job is done: a skip).
+ACK_PATIENCE_S = 30.0
+
+
+class AckHold:
+    """One message's ack: sent when both the consumer has asked for it and the hold is released."""
+
+    __slots__ = ("_lock", "_ack", "_released")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ack: Callable[[], None] | None = None
+        self._released = False
+
+    def defer(self, ack: Callable[[], None]) -> None:
+        """The consumer's ack: kept for the release, or sent now if that came first."""
+        with self._lock:
+            if not self._released:
+                self._ack = ack
+                return
+        ack()
+
+    def release(self) -> None:
+        """The success is committed (or the message sent again): the ack may go."""
+        with self._lock:
+            self._released = True
+            ack, self._ack = self._ack, None
+        if ack is not None:
+            _ack_patiently(ack)
+
+
+_holds: dict[str, AckHold] = {}
+_holds_lock = threading.Lock()
+
+
+def hold(message_id: str) -> AckHold:
+    """Hold back the ack of a message this process is running."""
+    held = AckHold()
+    with _holds_lock:
+        _holds[message_id] = held
+    return held
+
+
+def _take(message_id: str) -> AckHold | None:
+    with _holds_lock:
+        return _holds.pop(message_id, None)
+
+
+def _ack_patiently(ack: Callable[[], None]) -> None:
+    deadline, pause = time.monotonic() + ACK_PATIENCE_S, 0.25
+    while True:
+        try:
+            ack()
+            return
+        except BrokerConnectionError:
+            if time.monotonic() + pause > deadline:
+                log.warning("a held ack could not reach Redis; the message comes back later")
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 4.0)
+
+
+class HoldingConsumer(_RedisConsumer):  # type: ignore[misc]
+    """The Redis consumer, with acks that may be held (see `hold`)."""
+
+    def ack(self, message: Any) -> None:
+        held = _take(message.message_id)
+        if held is None:
+            super().ack(message)
+            return
+        # The thread is free: the message no longer counts against the prefetch.
+        self.queued_message_ids.discard(message.message_id)
+        held.defer(lambda: super(HoldingConsumer, self).ack(message))
+
+    def nack(self, message: Any) -> None:
+        _take(message.message_id)  # a rejected message's ack is never sent
+        super().nack(message)
+
+
+class HoldingRedisBroker(RedisBroker):  # type: ignore[misc]
+    """Dramatiq's Redis broker, whose consumers can hold an ack back."""
+
+    @property
+    def consumer_class(self) -> type[HoldingConsumer]:
+        return HoldingConsumer
+
+
+def can_hold(broker: Any) -> bool:
+    return isinstance(broker, HoldingRedisBroker)
