@@ -50,3 +50,11 @@ def unstorable_waveform(ctx: StepContext) -> StepResult:
     success cannot be recorded, however often it is tried."""
     CALLS["unstorable_waveform"] += 1
     return StepResult(data={"peaks": "\u0000"})
+
+
+def marked_waveform(ctx: StepContext) -> StepResult:
+    """Returns at once, after a line in the file TEST_STEP_MARKS names: how a test in another
+    process counts the runs of a step in a worker process."""
+    with open(os.environ["TEST_STEP_MARKS"], "a") as marks:
+        marks.write(f"{ctx.content_id}\n")
+    return StepResult()

@@ -171,3 +171,31 @@ def test_a_behind_lane_answers_after_the_caller_has_gone_on() -> None:
     assert answers == {1: 10, 2: 20, 3: 30}
     assert sorted(n for round_ in rounds for n in round_) == [1, 2, 3]
     assert lane.submit(4) == 40  # a caller with nothing else to do may still wait
+
+
+def test_a_worker_killed_before_its_success_commits_leaves_the_message_to_run_again(
+    worker_processes, content_lock, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import workers.actors  # noqa: F401  (sending needs the actors declared)
+
+    marks = tmp_path / "marks"
+    content_id, job_id = _content_waiting_for_its_waveform()
+    content_lock.execute("SELECT 1 FROM content WHERE id = %s FOR UPDATE", (content_id,))
+    first = worker_processes(["media"], modules=("tests.jobs.quick",), TEST_STEP_MARKS=str(marks))
+    message_id = send_job(job_id, "waveform")
+    wait_until(lambda: marks.exists(), timeout=60, what="the step to run")
+    time.sleep(0.5)
+    first.kill_hard()  # the step has run; its success waits on the lock, uncommitted
+    content_lock.rollback()
+    assert job_row(content_id, "waveform").status == "running"
+    assert _in_redis(message_id), "the message was acknowledged before its success committed"
+
+    worker_processes(["media"], modules=("tests.jobs.quick",), TEST_STEP_MARKS=str(marks))
+    wait_until(
+        lambda: job_row(content_id, "waveform").status == "succeeded",
+        timeout=90,
+        what="the message to come back and the step to run again",
+    )
+    assert job_row(content_id, "waveform").attempts == 2
+    assert marks.read_text().splitlines() == [content_id, content_id]
+    wait_until(lambda: not _in_redis(message_id), timeout=30, what="the ack")
