@@ -6,8 +6,9 @@ throwaway database is made and dropped) and Redis (REDIS_URL, a throwaway key na
 
 Prints:
 - messages per second of a no-op step with all of our tracking (claim, lease heartbeat, outputs
-  and success in one transaction, events, plan advance) vs a bare Dramatiq actor on a broker
-  with Dramatiq's default middleware only; same process, same threads, queue pre-filled;
+  and success in one transaction, events, plan advance, the ack held until that commit) vs a
+  bare Dramatiq actor on a broker with Dramatiq's default middleware only; same process, same
+  threads, queue pre-filled; a run ends when Redis holds no message of it, acked or not;
 - between the two, a floor: the bare actor writing the least durable record there is (one
   autocommit UPDATE of its job row when it starts, one when it ends, raw psycopg), which shows
   what a database write per transition costs on this machine before any of our code runs;
