@@ -43,8 +43,10 @@ def complete(claim: jobs.Claim, step: str, generation: int, result: StepResult) 
         try:
             if outcome is not None:
                 carry_out(outcome)
+            else:  # the attempt had lost its job (a cancel, a take-over): as JobTracking does
+                jobs.durably(lambda: advance_content(claim.content_id))
         except Exception:  # a planned message lost here leaves its row queued: the sweeper sends it
-            log.warning("could not send what job %s planned next", claim.job_id, exc_info=True)
+            log.warning("could not advance the plan after job %s", claim.job_id, exc_info=True)
         finally:
             held.release()
 
