@@ -22,7 +22,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +33,7 @@ from sqlalchemy import Connection
 
 from pipelines.context import StepResult
 from settings import get_settings
-from workers import jobs
+from workers import acks, jobs
 from workers.db import autocommit, engine
 from workers.events import content_channel, publish_many
 from workers.inputs import inputs_from_rows
@@ -205,9 +205,15 @@ class _BehindLane:
     next message while this round commits.
     """
 
-    def __init__(self, write: Any, name: str) -> None:
+    def __init__(
+        self,
+        write: Any,
+        name: str,
+        callbacks_in: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> None:
         self._write = write
         self._name = name
+        self._callbacks_in = callbacks_in  # what a round's callbacks run inside
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._idle = threading.Condition(self._lock)
@@ -248,8 +254,9 @@ class _BehindLane:
                 requests, self._waiting = self._waiting, []
             try:
                 _write_round(self._write, requests)
-                for request in requests:
-                    _call_back(request)
+                with self._callbacks_in():
+                    for request in requests:
+                        _call_back(request)
             finally:
                 with self._lock:
                     self._open -= len(requests)
@@ -273,7 +280,8 @@ class Ledger:
 
     def __init__(self) -> None:
         self._claims = _Lane(_claim_many)
-        self._successes = _BehindLane(_succeed_many, "ledger-successes")
+        # The acks a round's successes release go to Redis together, once its callbacks ran.
+        self._successes = _BehindLane(_succeed_many, "ledger-successes", acks.together)
 
     def claim(self, job_id: str, message_id: str) -> jobs.Claim:
         """As `jobs.claim`: the job is this attempt's, or JobGone."""

@@ -135,18 +135,34 @@ def test_a_stopping_worker_records_the_successes_it_holds_before_it_goes(
     assert not _in_redis(message_id)
 
 
-def test_an_ack_released_before_it_is_asked_for_goes_at_once() -> None:
-    sent: list[str] = []
-    held = acks.AckHold()
-    held.release()
-    held.defer(lambda: sent.append("ack"))
-    assert sent == ["ack"]
+def test_held_acks_go_once_released_and_released_together_go_at_the_end() -> None:
+    broker = dramatiq.get_broker()
+    queue = f"held-{secrets.token_hex(3)}"
+    broker.declare_queue(queue)
+    try:
+        for n in range(3):
+            broker.enqueue(dramatiq.Message(queue, "held_probe", (n,), {}, {}))
+        consumer = broker.consume(queue, prefetch=3, timeout=100)
+        first, second, third = (next(consumer) for _ in range(3))
 
-    later = acks.AckHold()
-    later.defer(lambda: sent.append("later"))
-    assert sent == ["ack"]
-    later.release()
-    assert sent == ["ack", "later"]
+        early = acks.hold(first.message_id)
+        early.release()  # the commit came before the thread asked for the ack
+        consumer.ack(first)
+        assert not _in_redis(first.message_id, queue)
+
+        held = [acks.hold(m.message_id) for m in (second, third)]
+        for message in (second, third):
+            consumer.ack(message)
+        assert _in_redis(second.message_id, queue) and _in_redis(third.message_id, queue)
+        with acks.together():
+            for hold in held:
+                hold.release()
+            assert _in_redis(second.message_id, queue), "sent before the batch's end"
+        assert not _in_redis(second.message_id, queue)
+        assert not _in_redis(third.message_id, queue)
+        assert broker.do_qsize(queue) == 0  # nothing left waiting or unacknowledged
+    finally:
+        broker.flush(queue)
 
 
 def test_a_behind_lane_answers_after_the_caller_has_gone_on() -> None:
