@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,36 @@ def upload(client, headers: dict[str, str], source: Path, title: str = "Sunday s
         )
     assert sent.status_code == 202, sent.text
     return str(content["id"])
+
+
+MEDIA_QUEUE = {"queue": "media"}
+
+
+def content_with_jobs(
+    jobs: dict[str, dict[str, Any]], email: str = "jobs@church.test"
+) -> tuple[str, dict[str, str]]:
+    """An audio sermon mid-processing whose job rows are `jobs` (step: the row's fields, on the
+    `media` queue unless they say otherwise): its id, and each step's job id."""
+    from models import Content, Job, User
+    from workers.db import session_scope
+
+    with session_scope() as session:
+        owner = User(email=email, password_hash="x", role="creator")
+        session.add(owner)
+        session.flush()
+        content = Content(
+            owner_id=owner.id, kind="sermon", title="Sunday service", status="processing",
+            visibility="private", generation=1, media_type="audio",
+        )  # fmt: skip
+        session.add(content)
+        session.flush()
+        rows = {
+            step: Job(content_id=content.id, step=step, generation=1, **(MEDIA_QUEUE | fields))
+            for step, fields in jobs.items()
+        }
+        session.add_all(rows.values())
+        session.flush()
+        return content.id, {step: row.id for step, row in rows.items()}
 
 
 def job_row(content_id: str, step: str):  # type: ignore[no-untyped-def]

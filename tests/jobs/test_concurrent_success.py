@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from pipelines.context import StepResult
+from tests.jobs.conftest import content_with_jobs
 from workers import jobs, ledger
 from workers.db import transaction
 from workers.orchestrator import Outcome, advance_locked, lock_content
@@ -20,43 +21,20 @@ from workers.store import record_success
 
 
 def _content_with_two_running_steps() -> tuple[str, jobs.Claim, jobs.Claim]:
-    from models import Content, Job, User
-    from workers.db import session_scope
-
-    with session_scope() as session:
-        owner = User(email="race@church.test", password_hash="x", role="creator")
-        session.add(owner)
-        session.flush()
-        content = Content(
-            owner_id=owner.id, kind="sermon", title="Race", status="processing",
-            visibility="private", generation=1, media_type="audio",
-        )  # fmt: skip
-        session.add(content)
-        session.flush()
-        rows = {
-            step: Job(
-                content_id=content.id,
-                step=step,
-                generation=1,
-                queue="media",
-                status=status,
-                attempts=1,
-                max_attempts=3,
-            )  # fmt: skip
-            for step, status in (
-                ("probe", "succeeded"),
-                ("transcribe", "queued"),
-                ("encode_audio", "running"),
-                ("waveform", "running"),
-            )
-        }
-        session.add_all(rows.values())
-        session.flush()
-        claims = [
-            jobs.Claim(rows[step].id, content.id, step, 1, 3)
-            for step in ("encode_audio", "waveform")
-        ]
-        return content.id, claims[0], claims[1]
+    running = {"attempts": 1, "max_attempts": 3}
+    content_id, ids = content_with_jobs(
+        {
+            "probe": {"status": "succeeded", **running},
+            "transcribe": {"status": "queued", **running},
+            "encode_audio": {"status": "running", **running},
+            "waveform": {"status": "running", **running},
+        },
+        email="race@church.test",
+    )
+    encode, waveform = (
+        jobs.Claim(ids[step], content_id, step, 1, 3) for step in ("encode_audio", "waveform")
+    )
+    return content_id, encode, waveform
 
 
 def _wait_for_a_lock_wait(database_url: str) -> None:

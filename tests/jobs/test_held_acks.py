@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.steps import STEPS
 from settings import get_settings
-from tests.jobs.conftest import job_row, wait_until
+from tests.jobs.conftest import content_with_jobs, job_row, wait_until
 from tests.jobs.faults import CALLS
 from workers import acks
 from workers.ledger import _BehindLane
@@ -29,29 +29,14 @@ def _fresh_counts() -> None:
 
 def _content_waiting_for_its_waveform() -> tuple[str, str]:
     """An audio sermon whose probe is done and whose waveform step is queued (nothing after)."""
-    from models import Content, Job, User
-    from workers.db import session_scope
-
-    with session_scope() as session:
-        owner = User(email=f"acks-{secrets.token_hex(3)}@church.test", password_hash="x")
-        session.add(owner)
-        session.flush()
-        content = Content(
-            owner_id=owner.id, kind="sermon", title="Held", status="processing",
-            visibility="private", generation=1, media_type="audio",
-        )  # fmt: skip
-        session.add(content)
-        session.flush()
-        session.add(
-            Job(content_id=content.id, step="probe", generation=1, queue="media",
-                status="succeeded", attempts=1, result={"data": {"duration": 5.0}})
-        )  # fmt: skip
-        waveform = Job(
-            content_id=content.id, step="waveform", generation=1, queue="media", status="queued"
-        )
-        session.add(waveform)
-        session.flush()
-        return content.id, waveform.id
+    content_id, ids = content_with_jobs(
+        {
+            "probe": {"status": "succeeded", "attempts": 1, "result": {"data": {"duration": 5.0}}},
+            "waveform": {"status": "queued"},
+        },
+        email=f"acks-{secrets.token_hex(3)}@church.test",
+    )
+    return content_id, ids["waveform"]
 
 
 def _in_redis(message_id: str, queue: str = "media") -> bool:
