@@ -56,7 +56,11 @@ def complete(claim: jobs.Claim, step: str, generation: int, result: StepResult) 
         finally:
             held.release()
 
-    writer.record_success_later(claim, step, generation, result, committed, not_recorded)
+    try:
+        writer.record_success_later(claim, step, generation, result, committed, not_recorded)
+    except BaseException:
+        held.release()  # nothing will commit it: the error is the step's, as without a hold
+        raise
     jobs.set_current_claim(None)  # the ledger has the attempt now
 
 
