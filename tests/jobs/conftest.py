@@ -85,16 +85,22 @@ def job_row(content_id: str, step: str):  # type: ignore[no-untyped-def]
 
     from models import Job
     from workers.db import session_scope
+    from workers.jobs import durably
 
-    with session_scope() as session:
-        job = session.scalars(
-            select(Job)
-            .where(Job.content_id == content_id, Job.step == step)
-            .order_by(Job.generation.desc())
-        ).first()
-        if job is not None:
-            session.expunge(job)
-        return job
+    def read():  # type: ignore[no-untyped-def]
+        with session_scope() as session:
+            job = session.scalars(
+                select(Job)
+                .where(Job.content_id == content_id, Job.step == step)
+                .order_by(Job.generation.desc())
+            ).first()
+            if job is not None:
+                session.expunge(job)
+            return job
+
+    # The test process shares the workers' pool, which keeps no pre-ping: after a test restarts
+    # PostgreSQL, its first read may meet a connection the restart closed.
+    return durably(read)
 
 
 def wait_until(
