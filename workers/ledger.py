@@ -221,7 +221,7 @@ class _BehindLane:
         self._open = 0  # handed in, callback not yet run
         self._thread: threading.Thread | None = None
 
-    def hand_in(self, args: Any, then: Callable[[Any], None]) -> None:
+    def hand_in(self, args: Any, then: Callable[[Any], None] | None = None) -> _Request:
         request = _Request(args, then)
         with self._lock:
             self._waiting.append(request)
@@ -230,13 +230,13 @@ class _BehindLane:
                 self._thread = threading.Thread(target=self._run, daemon=True, name=self._name)
                 self._thread.start()
             self._arrived.notify()
+        return request
 
     def submit(self, args: Any) -> Any:
         """The request's answer, waited for (a caller that has nothing else to do)."""
-        answered = _Request(None)
-        self.hand_in(args, answered.settle)
-        answered.wait()
-        return answered.answer
+        request = self.hand_in(args)
+        request.wait()
+        return request.answer
 
     def flush(self, timeout_s: float) -> bool:
         """Wait until every request handed in has been answered; False if time ran out."""
@@ -265,7 +265,8 @@ class _BehindLane:
 
 
 def _call_back(request: _Request) -> None:
-    assert request.then is not None
+    if request.then is None:  # its thread waits for the answer itself
+        return
     try:
         request.then(request.answer)
     except Exception:  # one request's callback must not cost the others theirs

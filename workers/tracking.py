@@ -58,7 +58,9 @@ def _database_words(exc: DBAPIError) -> str:
     """The database's own message, without the statement and its parameters that SQLAlchemy
     adds: long, unreadable to an admin, and holding whatever the step produced."""
     diag = getattr(exc.orig, "diag", None)
-    primary = getattr(diag, "message_primary", None) or str(exc.orig).splitlines()[0]
+    primary = getattr(diag, "message_primary", None) or next(
+        iter(str(exc.orig).splitlines()), type(exc.orig).__name__
+    )
     detail = getattr(diag, "message_detail", None)
     return f"the database refused it: {primary}" + (f" ({detail})" if detail else "")
 
