@@ -144,8 +144,7 @@ class HoldingConsumer(_RedisConsumer):  # type: ignore[misc]
                 message.options["redis_message_id"],
             ],
             client=pipeline,
-        )
-        self.queued_message_ids.discard(message.message_id)
+        )  # (a held message left the prefetch count when its ack was asked for)
 
     def nack(self, message: Any) -> None:
         _take(message.message_id)  # a rejected message's ack is never sent

@@ -18,13 +18,9 @@ from dramatiq.middleware import CurrentMessage
 from pipelines.context import StepResult
 from workers import acks, jobs, ledger
 from workers.orchestrator import Outcome, advance_content, carry_out
-from workers.tracking import describe, is_transient
+from workers.tracking import end_attempt, is_transient, send_again
 
 log = logging.getLogger(__name__)
-
-# A success that could not be recorded for a passing reason: its message comes back after this,
-# and its claim finds the job as the attempt left it (running), so the step runs again.
-RESEND_DELAY_MS = 5_000
 
 
 def complete(claim: jobs.Claim, step: str, generation: int, result: StepResult) -> None:
@@ -68,12 +64,10 @@ def _record_failure(claim: jobs.Claim, message: dramatiq.Message[Any], exc: Exce
     """What the JobTracking middleware does with a step's error, for the success's own."""
     if is_transient(exc):
         log.warning("job %s: its success was not recorded (%s); it runs again", claim.job_id, exc)
-        # If this send fails too, the job's lease lapses and the sweeper sends it.
-        dramatiq.get_broker().enqueue(message.copy(), delay=RESEND_DELAY_MS)
+        # The claim finds the job running as this attempt left it, so the step runs again. If
+        # this send fails too, the job's lease lapses and the sweeper sends it.
+        send_again(dramatiq.get_broker(), message)
         return
     log.error("job %s: its success could not be recorded", claim.job_id, exc_info=exc)
-    text, code, tail = describe(exc)
-    jobs.finish(
-        claim.job_id, "failed", attempt=claim.attempt, error=text, error_code=code, log_tail=tail
-    )
+    end_attempt(claim, "failed", exc)
     jobs.durably(lambda: advance_content(claim.content_id))

@@ -65,6 +65,23 @@ def _database_words(exc: DBAPIError) -> str:
     return f"the database refused it: {primary}" + (f" ({detail})" if detail else "")
 
 
+# A message whose attempt could not be written for a passing reason comes back after this: its
+# claim then finds the job as the attempt left it.
+RESEND_DELAY_MS = 5_000
+
+
+def send_again(broker: dramatiq.Broker, message: Any) -> None:
+    broker.enqueue(message.copy(), delay=RESEND_DELAY_MS)
+
+
+def end_attempt(claim: jobs.Claim, status: str, exc: BaseException) -> None:
+    """Record how an attempt ended with an error, in the words a person reads on the job."""
+    text, code, tail = describe(exc)
+    jobs.finish(
+        claim.job_id, status, attempt=claim.attempt, error=text, error_code=code, log_tail=tail
+    )
+
+
 class JobTracking(Middleware):
     """Claims the job before a step runs, records how it ended, and advances the plan.
 
@@ -94,7 +111,7 @@ class JobTracking(Middleware):
             # Dramatiq logs and ignores other errors of a `before` hook and would run the step
             # unclaimed: put the message back for later instead, and skip it now.
             log.warning("could not claim job %s (%s); it is sent again", job_id, exc)
-            broker.enqueue(message.copy(), delay=5_000)
+            send_again(broker, message)
             raise SkipMessage(f"job {job_id} could not be claimed") from exc
         jobs.set_current_claim(claim)
 
@@ -111,19 +128,11 @@ class JobTracking(Middleware):
         if claim is None or claim.job_id != self._job_id(message):
             return
         if exception is not None:
-            text, code, tail = describe(exception)
             if not message.failed:
                 status = "queued"  # the Retries middleware has scheduled another attempt
             else:
                 status = "dead" if is_transient(exception) else "failed"
-            jobs.finish(
-                claim.job_id,
-                status,
-                attempt=claim.attempt,
-                error=text,
-                error_code=code,
-                log_tail=tail,
-            )
+            end_attempt(claim, status, exception)
         jobs.durably(lambda: advance_content(claim.content_id))
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
