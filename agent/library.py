@@ -1,6 +1,6 @@
 """What the agent may know: public, published, ready sermons and public scheduled services.
 
-Searches go through the catalog's own full-text search (api.catalog.search), so the agent finds
+Searches go through the catalog's own full-text search (models.catalog.search), so the agent finds
 what a listener finds on the site and nothing else; a private, unlisted or unpublished sermon
 looks exactly like one that does not exist. No LiveKit here: the tools in agent.assistant are
 thin calls into these functions.
@@ -15,12 +15,12 @@ import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.catalog.schemas import CatalogItem, CatalogQuery
-from api.catalog.search import catalog_page, listed
-from api.content.scripture import ScriptureError, canonical_book, parse_reference
-from api.content.service import live_assets
-from models import Content, LiveSession, Series
-from pipelines.delivery import public_url
+from models import Content, LiveSession, Series, live_assets
+from models.catalog.schemas import CatalogItem, CatalogQuery
+from models.catalog.search import catalog_page
+from models.scripture import ScriptureError, canonical_book, parse_reference
+from models.visibility import listed
+from pipelines.storage.delivery import public_url
 from settings import Settings
 
 # Titles people say before a name ("Pastor James") that catalogs rarely store with it.

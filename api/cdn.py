@@ -1,9 +1,9 @@
 """/cdn: the embedded setup's CDN, serving stored objects from local disk with HTTP Range.
 
 `/cdn/media/{id}/...` serves public, published content only. Everything else is reached through a
-signed path, `/cdn/s/{expires}/{signature}/media/{id}/...` (see pipelines.delivery), which covers
-the content's whole prefix so HLS segments fetched relative to a playlist pass too. Sources and
-internals are never served.
+signed path, `/cdn/s/{expires}/{signature}/media/{id}/...` (see pipelines.storage.delivery),
+which covers the content's whole prefix so HLS segments fetched relative to a playlist pass too.
+Sources and internals are never served.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from sqlalchemy import select
 
 from api.errors import Forbidden, NotFound
 from models import Content
-from pipelines.delivery import SIGNED_PATH, verify_cdn_signature
 from pipelines.storage import cache_control_for, check_key, content_type_for
+from pipelines.storage.delivery import SIGNED_PATH, verify_cdn_signature
 
 CHUNK = 256 * 1024
 PUBLIC_TTL_S = 10.0  # how long "is this content public?" is remembered: unpublish shows in 10 s

@@ -10,6 +10,8 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.exceptions import ValidationException as LitestarValidation
 from sqlalchemy.exc import DBAPIError
 
+from models.errors import DataError
+
 log = logging.getLogger(__name__)
 
 
@@ -171,8 +173,14 @@ def database_error_handler(
     return internal_error_handler(request, exc)
 
 
+def data_error_handler(request: Request[Any, Any, Any], exc: DataError) -> Response[dict[str, Any]]:
+    """A rule of the data (models/errors.py) refused what the caller sent: their mistake, a 422."""
+    return api_error_handler(request, InvalidInput(str(exc)))
+
+
 EXCEPTION_HANDLERS = {
     DBAPIError: database_error_handler,
+    DataError: data_error_handler,
     ApiError: api_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,

@@ -260,8 +260,8 @@ def _page_cursors(sync_url: str) -> list[str]:
     """A cursor after every sermon, as the API writes them: a listener deep in the catalog."""
     from sqlalchemy import text
 
-    from api.catalog.cursor import encode_cursor
     from models import make_sync_engine
+    from models.catalog.cursor import encode_cursor
 
     engine = make_sync_engine(sync_url)
     with engine.connect() as conn:

@@ -58,9 +58,9 @@ def noop_step(ctx):  # type: ignore[no-untyped-def]
 
 def _declare_tracked_step() -> object:
     import dramatiq
+    from pipelines.steps import STEPS
 
     import workers.actors as actors
-    from pipelines.steps import STEPS
     from workers.execute import run_step
     from workers.tracking import JobTracking
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.audio import encode_audio_step  # noqa: E402
 from pipelines.context import StepContext  # noqa: E402
-from pipelines.ladder import build_ladder, output_frame_rate  # noqa: E402
-from pipelines.probe import probe_media, probe_step  # noqa: E402
+from pipelines.media.audio import encode_audio_step  # noqa: E402
+from pipelines.media.ladder import build_ladder, output_frame_rate  # noqa: E402
+from pipelines.media.probe import probe_media, probe_step  # noqa: E402
+from pipelines.media.video import encode_video_step  # noqa: E402
 from pipelines.storage import LocalStorage  # noqa: E402
-from pipelines.video import encode_video_step  # noqa: E402
 from settings import load_settings  # noqa: E402
 
 FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]

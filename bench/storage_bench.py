@@ -76,7 +76,7 @@ def _prepare(env: dict[str, str]) -> None:
     script = (
         "from models.migrate import upgrade; from settings import get_settings;"
         "upgrade(get_settings().sync_database_url);"
-        "from api.cli.users import _save_user;"
+        "from cli.users import _save_user;"
         "_save_user('bench@church.test', 'a-good-long-password', 'creator')"
     )
     subprocess.run(
@@ -243,8 +243,8 @@ def bench_publish(work: Path, scale: float, rounds: int = 2) -> None:
     from s3transfer.manager import TransferManager
 
     sys.path.insert(0, str(ROOT))
-    from pipelines.s3 import S3Storage
     from pipelines.storage import put_many
+    from pipelines.storage.s3 import S3Storage
     from settings import load_settings
 
     port = _free_port()

@@ -2,7 +2,16 @@
 
 from models.accounts import ROLES, RefreshToken, User
 from models.base import Base, new_id, table_of, utcnow
-from models.content import CONTENT_KINDS, VISIBILITIES, Asset, Content, Series, Transcript, Upload
+from models.content import (
+    CONTENT_KINDS,
+    VISIBILITIES,
+    Asset,
+    Content,
+    Series,
+    Transcript,
+    Upload,
+    live_assets,
+)
 from models.db import (
     async_session_factory,
     make_async_engine,
@@ -34,6 +43,7 @@ __all__ = [
     "make_sync_engine",
     "new_id",
     "sync_session_factory",
+    "live_assets",
     "table_of",
     "utcnow",
 ]

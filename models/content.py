@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
@@ -117,3 +128,16 @@ class Upload(IdMixin, TimestampMixin, Base):
 
 
 Index("ix_content_published", Content.status, Content.visibility, Content.published_at)
+
+
+async def live_assets(db: AsyncSession, content: Content) -> list[Asset]:
+    """The assets of the generation listeners are served (none before the first is ready)."""
+    if content.live_generation is None:
+        return []
+    return list(
+        await db.scalars(
+            select(Asset)
+            .where(Asset.content_id == content.id, Asset.generation == content.live_generation)
+            .order_by(Asset.kind, Asset.key)
+        )
+    )

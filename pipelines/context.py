@@ -7,20 +7,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
-from pipelines.storage import Storage, content_type_for
 from settings import Settings
 
 
+class Outputs(Protocol):
+    """Where a step puts its output objects: the generation's folder in storage, or a local
+    directory (`cnt media process --out DIR`). Keys are relative POSIX paths; `live` marks a
+    playlist that is still growing (served uncached)."""
+
+    def put_file(self, key: str, path: Path, *, live: bool = False) -> int: ...
+    def put_bytes(self, key: str, data: bytes, *, live: bool = False) -> int: ...
+    def list_keys(self, prefix: str) -> list[str]: ...
+
+
 class AssetOut(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One output object of a step; `key` is relative to the generation's prefix."""
+    """One output object of a step; `key` is relative to the generation's prefix. Its MIME type
+    is storage's to decide (one table for S3, the CDN and the database), from the key."""
 
     kind: str
     key: str
-    mime_type: str
+    mime_type: str = ""
     bytes: int = 0
     width: int | None = None
     height: int | None = None
@@ -29,7 +39,7 @@ class AssetOut(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 def put_asset(
-    outputs: Storage,
+    outputs: Outputs,
     kind: str,
     key: str,
     path: Path,
@@ -41,7 +51,6 @@ def put_asset(
     return AssetOut(
         kind=kind,
         key=key,
-        mime_type=content_type_for(key),
         bytes=outputs.put_file(key, path),
         width=width,
         height=height,
@@ -88,7 +97,7 @@ class StepContext:
     generation: int
     source: Path
     work_dir: Path  # a property below; the field gives the constructor its argument
-    outputs: Storage
+    outputs: Outputs
     settings: Settings
     metadata: ContentMetadata = field(default_factory=ContentMetadata)
     # Results of the steps this one ran after, by step name (`probe` holds the probe).

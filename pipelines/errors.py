@@ -1,4 +1,28 @@
-"""The errors a pipeline raises, each saying whether trying again can help."""
+"""The root of every step's failure, and the tree of them across the pipelines' packages.
+
+Each package raises its own errors (its `errors` module); all share this root, so the worker
+decides retry or failure by one attribute, `transient`, never by an error's text.
+
+    PipelineError                      (permanent unless a subclass says otherwise)
+     ├── media.errors
+     │    ├── MediaRejected            the upload is not media we accept
+     │    ├── FFmpegFailed             ffmpeg failed on media that probed fine
+     │    ├── FFmpegKilled             ffmpeg died of a signal (the OOM killer)   transient
+     │    ├── StepTimedOut             a process ran past its limit               transient
+     │    └── StepCancelled            an admin cancelled the step
+     ├── storage.errors
+     │    ├── StorageUnavailable       5xx, throttling, network                   transient
+     │    ├── StorageRefused           access denied, no such bucket
+     │    ├── ObjectMissing            an object a step needs is not there
+     │    ├── CdnUnavailable           CloudFront throttled or unreachable        transient
+     │    └── CdnRefused               CloudFront refused the invalidation
+     └── transcription.errors
+          ├── ProviderUnavailable      a provider's 429/5xx or network            transient
+          └── ProviderRejected         a provider's 4xx
+
+The LiveKit client's errors (pipelines/live/errors.py) are not step failures and have a tree of
+their own.
+"""
 
 from __future__ import annotations
 
@@ -9,68 +33,8 @@ class PipelineError(Exception):
     transient: bool = False
     code: str = "pipeline_failed"
 
-    def __init__(self, message: str, *, log_tail: str = "") -> None:
+    def __init__(self, message: str, *, log_tail: str = "", retry_after: float | None = None):
         super().__init__(message)
         self.log_tail = log_tail
-
-
-class MediaRejected(PipelineError):
-    """The upload is not media we accept; the message tells the creator why."""
-
-    code = "media_rejected"
-
-
-class FFmpegFailed(PipelineError):
-    """ffmpeg exited non-zero on media that probed fine; its stderr tail is kept."""
-
-    code = "ffmpeg_failed"
-
-
-class StepTimedOut(PipelineError):
-    """A process ran past its time limit and was killed with its children."""
-
-    code = "step_timed_out"
-    transient = True
-
-
-class StepCancelled(PipelineError):
-    """An admin cancelled the step; the process was stopped."""
-
-    code = "step_cancelled"
-
-
-class StorageUnavailable(PipelineError):
-    """The object store failed in a way that may pass (5xx, throttling, network)."""
-
-    code = "storage_unavailable"
-    transient = True
-
-
-class StorageRefused(PipelineError):
-    """The object store refused the request (access denied, no such bucket, a bad request):
-    trying again will not help until someone changes credentials or settings."""
-
-    code = "storage_refused"
-
-
-class ObjectMissing(PipelineError):
-    """An object a step needs is not in storage."""
-
-    code = "object_missing"
-
-
-class ProviderUnavailable(PipelineError):
-    """A remote provider is down or throttling (429/5xx, network); worth retrying later."""
-
-    code = "provider_unavailable"
-    transient = True
-
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
+        # Seconds the far side asked us to wait before trying again (a 429's Retry-After).
         self.retry_after = retry_after
-
-
-class ProviderRejected(PipelineError):
-    """A remote provider refused the request (401, 400): retrying will not help."""
-
-    code = "provider_rejected"

@@ -1,47 +1,131 @@
-"""Plans as data: for each media type, the steps, their queues and what each waits for."""
+"""Plans as data: for each media type, the steps, their queues and what each waits for.
+
+A `StepSpec` says everything the worker needs to run a step: the function (an import path, so a
+worker imports only what it runs: a `media` worker never loads the transcription SDKs), its
+queue, what it waits for, whether it reads the upload, and whether a provider is given a URL of
+the upload instead of its bytes. The orchestrator walks a plan; the worker runs one spec.
+
+Adding a step: one `StepSpec` in the plans below and one function `(StepContext) -> StepResult`;
+the actor, the queue and the job rows follow from the spec.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
+
+if TYPE_CHECKING:
+    from pipelines.context import StepContext, StepResult
+
+    StepFunction = Callable[[StepContext], StepResult]
 
 MediaType = Literal["audio", "video"]
 Queue = Literal["transcode", "media", "io", "default"]
 
 
-class StepSpec(msgspec.Struct, frozen=True):
+class StepSpec(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     queue: Queue
+    # "module:function", imported when the step first runs in a process.
+    function: str
     after: tuple[str, ...] = ()
     # An optional step may fail without failing the content (captions are a bonus, not the product).
     optional: bool = False
+    # The worker fetches the upload to a local file before the step runs.
+    reads_source: bool = False
+    # On S3 the step also gets a presigned URL of the upload, for a provider that fetches it.
+    source_url: bool = False
+    # The step calls a service outside this machine: `cnt media process` runs it only when asked.
+    remote: bool = False
 
 
-PROBE = StepSpec("probe", "media")
-TRANSCRIBE = StepSpec("transcribe", "io", after=("probe",), optional=True)
-CAPTIONS = StepSpec("captions", "media", after=("transcribe", "publish"), optional=True)
+PROBE = StepSpec(
+    name="probe", queue="media", function="pipelines.media.probe:probe_step", reads_source=True
+)
+TRANSCRIBE = StepSpec(
+    name="transcribe",
+    queue="io",
+    function="pipelines.transcription.step:transcribe_step",
+    after=("probe",),
+    optional=True,
+    reads_source=True,
+    source_url=True,
+    remote=True,
+)
+CAPTIONS = StepSpec(
+    name="captions",
+    queue="media",
+    function="pipelines.transcription.captions:captions_step",
+    after=("transcribe", "publish"),
+    optional=True,
+    remote=True,
+)
+INVALIDATE_CDN = StepSpec(
+    name="invalidate_cdn",
+    queue="io",
+    function="pipelines.storage.cdn:invalidate_cdn_step",
+    after=("publish",),
+    remote=True,
+)
+
+
+def _publish(after: tuple[str, ...]) -> StepSpec:
+    return StepSpec(
+        name="publish", queue="io", function="pipelines.media.master:publish_step", after=after
+    )
+
 
 PLANS: dict[MediaType, tuple[StepSpec, ...]] = {
     "audio": (
         PROBE,
-        StepSpec("encode_audio", "transcode", after=("probe",)),
-        StepSpec("waveform", "media", after=("probe",)),
-        StepSpec("publish", "io", after=("encode_audio", "waveform")),
-        StepSpec("invalidate_cdn", "io", after=("publish",)),
+        StepSpec(
+            name="encode_audio",
+            queue="transcode",
+            function="pipelines.media.audio:encode_audio_step",
+            after=("probe",),
+            reads_source=True,
+        ),
+        StepSpec(
+            name="waveform",
+            queue="media",
+            function="pipelines.media.waveform:waveform_step",
+            after=("probe",),
+            reads_source=True,
+        ),
+        _publish(("encode_audio", "waveform")),
+        INVALIDATE_CDN,
         TRANSCRIBE,
         CAPTIONS,
     ),
     "video": (
         PROBE,
-        StepSpec("encode_video", "transcode", after=("probe",)),
-        StepSpec("thumbnails", "media", after=("probe",)),
-        StepSpec("publish", "io", after=("encode_video", "thumbnails")),
-        StepSpec("invalidate_cdn", "io", after=("publish",)),
+        StepSpec(
+            name="encode_video",
+            queue="transcode",
+            function="pipelines.media.video:encode_video_step",
+            after=("probe",),
+            reads_source=True,
+        ),
+        StepSpec(
+            name="thumbnails",
+            queue="media",
+            function="pipelines.media.thumbnails:thumbnails_step",
+            after=("probe",),
+            reads_source=True,
+        ),
+        _publish(("encode_video", "thumbnails")),
+        INVALIDATE_CDN,
         TRANSCRIBE,
         CAPTIONS,
     ),
 }
+
+# Every step by name: what the worker runs. A step in several plans runs the same way in each;
+# only what it waits for differs.
+STEPS: dict[str, StepSpec] = {spec.name: spec for plan in PLANS.values() for spec in plan}
 
 # The step whose success makes the content playable.
 READY_STEP = "publish"
@@ -54,29 +138,8 @@ def plan_for(media_type: MediaType | None) -> tuple[StepSpec, ...]:
     return PLANS[media_type]
 
 
-def step_spec(media_type: MediaType | None, name: str) -> StepSpec:
-    for spec in plan_for(media_type) if media_type else (PROBE,):
-        if spec.name == name:
-            return spec
-    for plan in PLANS.values():
-        for spec in plan:
-            if spec.name == name:
-                return spec
-    raise KeyError(name)
-
-
-def ready_steps(
-    media_type: MediaType | None, succeeded: set[str], blocked: set[str], started: set[str]
-) -> list[StepSpec]:
-    """Steps whose dependencies all succeeded and that were never started.
-
-    `blocked` holds steps that failed for good: their dependents never run. An optional step's
-    failure blocks only its own dependents.
-    """
-    ready = []
-    for spec in plan_for(media_type):
-        if spec.name in started or spec.name in blocked:
-            continue
-        if all(dep in succeeded for dep in spec.after):
-            ready.append(spec)
-    return ready
+def step_function(name: str) -> StepFunction:
+    """The function that does step `name`, imported on first use."""
+    module_name, _, attr = STEPS[name].function.partition(":")
+    function: StepFunction = getattr(importlib.import_module(module_name), attr)
+    return function

@@ -180,7 +180,7 @@ class Accounts:
         self.client = client
 
     def make(self, role: str = "creator", email: str | None = None) -> dict[str, str]:
-        from api.cli.users import _save_user
+        from cli.users import _save_user
 
         email = email or f"{role}-{secrets.token_hex(4)}@church.test"
         password = "a-good-long-password"

@@ -45,13 +45,13 @@ def test_cnt_run_prints_a_playable_url_and_stops_everything_on_ctrl_c(tmp_path: 
         }
     )
     subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", "db", "upgrade"],
+        [sys.executable, "-c", "from cli import main; main()", "db", "upgrade"],
         cwd=tmp_path,
         env=env,
         check=True,
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "run"],
+        [sys.executable, "-c", "from cli import main; main()", "run"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

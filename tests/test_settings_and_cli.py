@@ -12,7 +12,7 @@ import pytest
 
 from settings import SettingsError, load_settings
 
-CNT = [sys.executable, "-c", "from api.cli import main; main()"]
+CNT = [sys.executable, "-c", "from cli import main; main()"]
 
 
 def test_malformed_setting_is_named_in_one_line(

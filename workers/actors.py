@@ -6,8 +6,7 @@ import dramatiq
 from dramatiq.middleware import Retries
 
 from pipelines.errors import PipelineError
-from pipelines.plans import PLANS
-from pipelines.steps import STEPS
+from pipelines.plans import STEPS
 from settings import get_settings
 from workers.broker import setup_broker
 from workers.execute import run_step
@@ -38,14 +37,6 @@ def _retry_when(retries: int, exc: BaseException) -> bool:
     return is_transient(exc) and left
 
 
-def _queue_of(step: str) -> str:
-    for plan in PLANS.values():
-        for spec in plan:
-            if spec.name == step:
-                return spec.queue
-    raise KeyError(step)
-
-
 def _declare(step: str) -> dramatiq.Actor[[str], None]:
     def step_actor(job_id: str) -> None:
         try:
@@ -57,7 +48,7 @@ def _declare(step: str) -> dramatiq.Actor[[str], None]:
             raise
 
     step_actor.__name__ = step
-    queue = _queue_of(step)
+    queue = STEPS[step].queue
     # The options-then-function form: dramatiq's overloads take options only without `fn`.
     return dramatiq.actor(
         actor_name=step,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.context import StepContext
-from pipelines.steps import step_function
+from pipelines.plans import STEPS, step_function
 from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import Settings, get_settings
 from workers import jobs
@@ -26,12 +26,8 @@ from workers.store import generation_prefix
 log = logging.getLogger(__name__)
 
 
-# A provider that can fetch the source itself gets a short-lived URL instead of the bytes.
-SOURCE_URL_STEPS = {"transcribe"}
+# How long a provider's presigned URL of the source stays good.
 SOURCE_URL_TTL_S = 3600
-
-# Steps that read the uploaded source; the others work from earlier steps' outputs.
-NEEDS_SOURCE = {"probe", "encode_audio", "encode_video", "waveform", "thumbnails", "transcribe"}
 
 
 class Heartbeat:
@@ -164,7 +160,7 @@ def _local_source(storage: Storage, key: str, ctx: StepContext) -> Path:
 
 def _source_url(step: str, source_key: str | None) -> str | None:
     settings = get_settings()
-    if step not in SOURCE_URL_STEPS or not source_key or not settings.is_s3:
+    if not STEPS[step].source_url or not source_key or not settings.is_s3:
         return None
     url: str = _s3(settings).generate_presigned_url(
         "get_object",
@@ -233,7 +229,7 @@ def run_step(step: str, job_id: str) -> None:
         source_url=_source_url(step, source_key),
     )
     try:
-        if step in NEEDS_SOURCE and source_key:
+        if STEPS[step].reads_source and source_key:
             ctx.source = _local_source(storage, source_key, ctx)
         with Heartbeat(claim, cancel) as beat:
             ctx.on_progress = beat.report

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import uuid
 
-from pipelines.cdn import create_invalidation
+from pipelines.storage.cdn import create_invalidation
 from settings import Settings
 
 ALL_FEED_PATH = "/api/v1/feed.xml"

@@ -9,8 +9,8 @@ import dramatiq
 from sqlalchemy import delete, select
 
 from models import Asset, Content
-from pipelines.cdn import stable_paths
 from pipelines.storage import storage_from_settings
+from pipelines.storage.cdn import stable_paths
 from settings import get_settings
 from workers.broker import setup_broker
 from workers.db import session_scope

@@ -25,7 +25,8 @@ import redis
 from sqlalchemy import select, update
 
 from models import Content
-from pipelines.cdn import (
+from pipelines.errors import PipelineError
+from pipelines.storage.cdn import (
     MAX_PATHS_IN_FLIGHT,
     MAX_WILDCARDS_IN_FLIGHT,
     Invalidation,
@@ -35,7 +36,6 @@ from pipelines.cdn import (
     get_invalidation,
     is_wildcard,
 )
-from pipelines.errors import PipelineError
 from settings import Settings, get_settings
 from workers.db import session_scope
 from workers.events import _client, content_channel, publish

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Content, LiveSession, utcnow
-from pipelines.errors import ObjectMissing
-from pipelines.livekit import LiveKitError, start_room_recording
+from pipelines.live.errors import LiveKitError
+from pipelines.live.livekit import start_room_recording
 from pipelines.storage import storage_from_settings
+from pipelines.storage.errors import ObjectMissing
 from settings import get_settings
 from workers.broker import setup_broker
 from workers.db import session_scope

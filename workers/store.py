@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Asset, Content, Transcript
 from pipelines.context import StepResult
+from pipelines.storage import content_type_for
 from workers import jobs
 from workers.db import transaction
 from workers.metrics import record_step
@@ -35,7 +36,7 @@ def store_assets(session: Session, content: Content, generation: int, result: St
         key = f"{prefix}/{out.key}"
         row = existing.get(key) or Asset(content_id=content.id, generation=generation, key=key)
         row.kind = out.kind
-        row.mime_type = out.mime_type
+        row.mime_type = out.mime_type or content_type_for(out.key)
         row.bytes = out.bytes
         row.width = out.width
         row.height = out.height

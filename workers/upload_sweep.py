@@ -9,9 +9,9 @@ from datetime import UTC, timedelta
 from sqlalchemy import select
 
 from models import Content, Upload, utcnow
-from pipelines.multipart import abort_upload, pending_uploads
-from pipelines.s3 import S3Storage
 from pipelines.storage import storage_from_settings
+from pipelines.storage.multipart import abort_upload, pending_uploads
+from pipelines.storage.s3 import S3Storage
 from settings import get_settings
 from workers.db import session_scope
 

@@ -10,10 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.catalog.schemas import CatalogPage, CatalogQuery
-from api.catalog.search import catalog_page
-from api.content.scripture import canonical_book
 from api.errors import InvalidInput
+from models.catalog.schemas import CatalogPage, CatalogQuery
+from models.catalog.search import catalog_page
+from models.scripture import canonical_book
 
 MAX_LIMIT = 50
 # The catalog shows public content only, the same to every caller: a CDN may keep a page briefly

@@ -23,13 +23,13 @@ from api.content.schemas import (
     PublishIn,
     SourceOut,
 )
-from api.content.scripture import ScriptureError, parse_references
 from api.content.service import apply_patch, content_out, load_content, load_owned_content
 from api.content.source import accept_source, receive_source, source_key
 from api.errors import Conflict, InvalidInput
 from api.invalidation import feed_paths, invalidate
 from api.series.lookup import require_series
 from models import Content, utcnow
+from models.scripture import ScriptureError, parse_references
 from pipelines.storage import Storage
 from settings import Settings
 

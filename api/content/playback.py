@@ -2,7 +2,7 @@
 
 Public, published content gets plain CDN URLs. Anything else (unlisted, private, not yet
 published) gets signed access over the content's whole prefix, so every segment the player
-fetches relative to the master passes too (see pipelines.delivery).
+fetches relative to the master passes too (see pipelines.storage.delivery).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.content.schemas import PlaybackOut
-from api.content.service import live_assets, visible_to
+from api.content.service import visible_to
 from api.errors import Conflict
-from models import Content
-from pipelines.delivery import grant_access, public_url, signed_url
+from models import Content, live_assets
+from pipelines.storage.delivery import grant_access, public_url, signed_url
 from settings import Settings
 
 FIRST_OF_KIND = {

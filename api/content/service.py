@@ -12,20 +12,14 @@ from api.auth.middleware import can_change, ensure_can_change
 from api.auth.tokens import AuthUser
 from api.content.schemas import AssetOut, ContentOut, ContentPatch, JobOut
 from api.errors import NotFound
-from models import Asset, Content, Job, utcnow
+from models import Asset, Content, Job, live_assets
+from models.visibility import visible_to_anyone
 
 
 def visible_to(content: Content, user: AuthUser | None) -> bool:
     """Owners and admins see everything; others see ready, published, public or unlisted content
     (unlisted: by its id only; the catalog and feeds list public content alone)."""
-    if can_change(user, content.owner_id):
-        return True
-    return (
-        content.status == "ready"
-        and content.visibility in ("public", "unlisted")
-        and content.published_at is not None
-        and content.published_at <= utcnow()
-    )
+    return can_change(user, content.owner_id) or visible_to_anyone(content)
 
 
 def apply_patch(
@@ -99,18 +93,6 @@ def asset_out(asset: Asset) -> AssetOut:
         height=asset.height,
         bitrate=asset.bitrate,
         language=asset.language,
-    )
-
-
-async def live_assets(db: AsyncSession, content: Content) -> list[Asset]:
-    if content.live_generation is None:
-        return []
-    return list(
-        await db.scalars(
-            select(Asset)
-            .where(Asset.content_id == content.id, Asset.generation == content.live_generation)
-            .order_by(Asset.kind, Asset.key)
-        )
     )
 
 

@@ -34,7 +34,8 @@ from api.live.tokens import live_token, role_for
 from api.live.webhooks import apply_event, verify
 from api.series.lookup import require_series
 from models import LiveSession
-from pipelines import livekit
+from pipelines.live import errors as live_errors
+from pipelines.live import livekit
 from settings import Settings
 from workers.events import live_channel
 from workers.live_events import RECORDING, publish_change, session_event, session_state
@@ -50,9 +51,9 @@ async def livekit_errors() -> AsyncIterator[None]:
     """LiveKit's failures as answers: not set up or down is 503, a refusal is 502 (ours)."""
     try:
         yield
-    except (livekit.LiveKitNotConfigured, livekit.LiveKitUnavailable) as exc:
+    except (live_errors.LiveKitNotConfigured, live_errors.LiveKitUnavailable) as exc:
         raise ServiceUnavailable(str(exc)) from exc
-    except livekit.LiveKitError as exc:
+    except live_errors.LiveKitError as exc:
         raise LiveKitFailed(str(exc)) from exc
 
 
@@ -331,4 +332,4 @@ def _sse(event: dict[str, Any]) -> ServerSentEventMessage:
 
 def _twirp_code(exc: LiveKitFailed) -> str:
     cause = exc.__cause__
-    return cause.twirp_code if isinstance(cause, livekit.LiveKitRefused) else ""
+    return cause.twirp_code if isinstance(cause, live_errors.LiveKitRefused) else ""

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from pipelines.livekit import Participant
+from pipelines.live.livekit import Participant
 from workers.live_events import SessionState
 
 __all__ = ["ParticipantOut", "SessionIn", "SessionOut", "TokenOut"]

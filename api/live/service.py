@@ -11,7 +11,7 @@ from api.auth.middleware import can_change
 from api.auth.tokens import AuthUser
 from api.errors import NotFound
 from models import LiveSession, User
-from pipelines.livekit import RoomLimits
+from pipelines.live.livekit import RoomLimits
 
 ROOM_LIMITS = RoomLimits()
 

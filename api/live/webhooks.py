@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import ApiError, ServiceUnavailable
 from models import LiveEvent, LiveSession, utcnow
-from pipelines.livekit import is_configured
+from pipelines.live.livekit import is_configured
 from pipelines.storage import check_key
 from settings import Settings
 from workers.live_events import RECORDING, session_event

@@ -15,10 +15,10 @@ from feedgen.feed import FeedGenerator
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.catalog.search import listed
 from api.series.podcast_index import PodcastIndexEntryExtension, PodcastIndexExtension, podcast_guid
 from models import Asset, Content, Series
-from pipelines.delivery import public_url
+from models.visibility import listed
+from pipelines.storage.delivery import public_url
 from settings import Settings
 
 # Podcast apps read the newest episodes; a church's whole archive would make a feed megabytes.

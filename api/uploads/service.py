@@ -28,9 +28,8 @@ from api.uploads.schemas import (
     UploadOut,
 )
 from models import Content, Upload, utcnow
-from pipelines import multipart
-from pipelines.s3 import S3Storage
-from pipelines.storage import Storage
+from pipelines.storage import Storage, multipart
+from pipelines.storage.s3 import S3Storage
 from settings import Settings
 
 # Part URLs handed out at once: enough for a few minutes of sending, few enough to answer fast.

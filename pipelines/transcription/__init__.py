@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from pipelines.runner import Cancel
+from pipelines.media.runner import Cancel
 from settings import Settings
 
 __all__ = [

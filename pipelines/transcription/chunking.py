@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.errors import MediaRejected
-from pipelines.probe import FORMAT_WHITELIST, input_args
-from pipelines.runner import FFMPEG, Cancel, run_ffmpeg, run_ffprobe
+from pipelines.media.errors import MediaRejected
+from pipelines.media.probe import FORMAT_WHITELIST, input_args
+from pipelines.media.runner import FFMPEG, Cancel, run_ffmpeg, run_ffprobe
 from pipelines.transcription import Segment, Transcript, Word
 
 PROBE_TIMEOUT_S = 30.0

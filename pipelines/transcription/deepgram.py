@@ -12,9 +12,10 @@ import msgspec
 from deepgram import DeepgramClient, DeepgramClientEnvironment
 from deepgram.core.api_error import ApiError
 
-from pipelines.runner import Cancel
+from pipelines.media.runner import Cancel
 from pipelines.transcription import Segment, Transcript, Word
-from pipelines.transcription.retry import ProviderHTTPError, call_with_retries
+from pipelines.transcription.errors import ProviderHTTPError
+from pipelines.transcription.retry import call_with_retries
 from settings import Settings
 
 # Deepgram takes uploads up to 2 GB; above that the step sends the compact speech track instead.

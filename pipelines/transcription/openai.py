@@ -16,7 +16,7 @@ import httpx2
 import msgspec
 from openai import APIConnectionError, APIStatusError, OpenAI
 
-from pipelines.runner import Cancel
+from pipelines.media.runner import Cancel
 from pipelines.transcription import Segment, Transcript, Word
 from pipelines.transcription.alignment import estimate_words, punctuate
 from pipelines.transcription.chunking import (
@@ -28,7 +28,8 @@ from pipelines.transcription.chunking import (
     merge_chunks,
     plan_chunks,
 )
-from pipelines.transcription.retry import ProviderHTTPError, call_with_retries
+from pipelines.transcription.errors import ProviderHTTPError
+from pipelines.transcription.retry import call_with_retries
 from settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from pipelines.errors import ProviderRejected, ProviderUnavailable
+from pipelines.transcription.errors import ProviderHTTPError, ProviderRejected, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -30,25 +30,6 @@ MAX_INLINE_WAIT_S = 10.0
 
 # OpenAI echoes a masked key in its 401 message ("Incorrect API key provided: sk-pr***abcd").
 _KEY_LIKE = re.compile(r"\b(sk|dg|gsk|key)[-_][A-Za-z0-9_\-*.]{4,}", re.IGNORECASE)
-
-
-class ProviderHTTPError(Exception):
-    """What a provider adapter reports for a failed call: status, headers, a short reason."""
-
-    def __init__(
-        self,
-        status: int | None,
-        reason: str,
-        headers: Mapping[str, str] | None = None,
-        *,
-        permanent: bool = False,
-    ):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
-        # A status that usually passes but this time will not (OpenAI's 429 insufficient_quota).
-        self.permanent = permanent
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:

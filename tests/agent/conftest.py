@@ -17,8 +17,8 @@ from livekit.plugins import openai
 
 from agent.assistant import ChatRoom, LibraryAssistant
 from agent.recovery import apologize_on_errors
-from api.content.scripture import parse_reference
 from models import LiveSession, User, async_session_factory, make_async_engine
+from models.scripture import parse_reference
 from settings import Settings, get_settings
 from tests.sermons import make_series, make_sermon
 from workers.db import session_scope

@@ -13,7 +13,7 @@ from tests.conftest import wait_for_status
 
 
 def _sign_in(base: str, accounts) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from api.cli.users import _save_user
+    from cli.users import _save_user
 
     _save_user("slice-creator@church.test", "a-good-long-password", "creator")
     tokens = httpx.post(

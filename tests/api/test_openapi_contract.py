@@ -28,7 +28,7 @@ def no_crash(ctx, response, case) -> None:  # type: ignore[no-untyped-def]
 
 
 def _admin_headers(base: str) -> dict[str, str]:
-    from api.cli.users import _save_user
+    from cli.users import _save_user
 
     _save_user("contract-admin@church.test", "a-good-long-password", "admin")
     tokens = httpx.post(

@@ -14,7 +14,7 @@ from tests.conftest import wait_for_status
 
 
 def _sign_in(base: str) -> dict[str, str]:
-    from api.cli.users import _save_user
+    from cli.users import _save_user
 
     _save_user("events-creator@church.test", "a-good-long-password", "creator")
     tokens = httpx.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.content.scripture import ScriptureError, canonical_book, parse_reference
+from models.scripture import ScriptureError, canonical_book, parse_reference
 
 GOOD = [
     ("John 3:16-18", [("John", 3, 16, 3, 18, "John 3:16-18")]),

@@ -1,5 +1,7 @@
 """Imported by a worker process in tests: its waveform step kills the worker (a crash loop)."""
 
-from pipelines import steps
+from msgspec.structs import replace
 
-steps.STEPS["waveform"] = "tests.jobs.faults:kill_own_worker"
+from pipelines.plans import STEPS
+
+STEPS["waveform"] = replace(STEPS["waveform"], function="tests.jobs.faults:kill_own_worker")

@@ -6,15 +6,20 @@ import collections
 import os
 import signal
 
+import pytest
+from msgspec.structs import replace
+
 from pipelines.context import StepContext, StepResult
-from pipelines.errors import MediaRejected, StorageUnavailable
+from pipelines.media.errors import MediaRejected
+from pipelines.plans import STEPS
+from pipelines.storage.errors import StorageUnavailable
 
 CALLS: collections.Counter[str] = collections.Counter()
 
 
 def flaky_waveform(ctx: StepContext) -> StepResult:
     """S3 throttles twice, then the real step runs."""
-    from pipelines.waveform import waveform_step
+    from pipelines.media.waveform import waveform_step
 
     CALLS["flaky_waveform"] += 1
     if CALLS["flaky_waveform"] <= 2:
@@ -58,3 +63,8 @@ def marked_waveform(ctx: StepContext) -> StepResult:
     with open(os.environ["TEST_STEP_MARKS"], "a") as marks:
         marks.write(f"{ctx.content_id}\n")
     return StepResult()
+
+
+def use_waveform(monkeypatch: pytest.MonkeyPatch, function: str) -> None:
+    """Make this process's workers run `function` ("module:name") as the waveform step."""
+    monkeypatch.setitem(STEPS, "waveform", replace(STEPS["waveform"], function=function))

@@ -1,5 +1,7 @@
 """Imported by a worker process in tests: its waveform step only leaves a mark that it ran."""
 
-from pipelines import steps
+from msgspec.structs import replace
 
-steps.STEPS["waveform"] = "tests.jobs.faults:marked_waveform"
+from pipelines.plans import STEPS
+
+STEPS["waveform"] = replace(STEPS["waveform"], function="tests.jobs.faults:marked_waveform")

@@ -157,7 +157,7 @@ def test_api_metrics_answer_only_the_token_when_one_is_set(clean_db: None) -> No
 def test_cli_lists_shows_and_retries_jobs(client, accounts) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from api.cli import _register, cli
+    from cli import _register, cli
 
     _register()
     admin = accounts.make("admin")

@@ -13,10 +13,9 @@ import dramatiq
 import psycopg
 import pytest
 
-from pipelines.steps import STEPS
 from settings import get_settings
 from tests.jobs.conftest import content_with_jobs, job_row, wait_until
-from tests.jobs.faults import CALLS
+from tests.jobs.faults import CALLS, use_waveform
 from workers import acks
 from workers.ledger import _BehindLane
 from workers.orchestrator import send_job
@@ -58,7 +57,7 @@ def content_lock() -> Iterator[Any]:
 def test_a_message_is_acknowledged_only_once_its_success_is_committed(
     worker, monkeypatch, content_lock
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(STEPS, "waveform", "tests.jobs.faults:quick_waveform")
+    use_waveform(monkeypatch, "tests.jobs.faults:quick_waveform")
     content_id, job_id = _content_waiting_for_its_waveform()
     # The success's round locks the content first: holding that lock holds the commit back.
     content_lock.execute("SELECT 1 FROM content WHERE id = %s FOR UPDATE", (content_id,))
@@ -79,7 +78,7 @@ def test_a_message_is_acknowledged_only_once_its_success_is_committed(
 def test_a_success_that_cannot_be_recorded_fails_the_job_with_its_reason_and_frees_the_message(
     worker, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(STEPS, "waveform", "tests.jobs.faults:unstorable_waveform")
+    use_waveform(monkeypatch, "tests.jobs.faults:unstorable_waveform")
     content_id, job_id = _content_waiting_for_its_waveform()
 
     message_id = send_job(job_id, "waveform")
@@ -99,7 +98,7 @@ def test_a_stopping_worker_records_the_successes_it_holds_before_it_goes(
 ) -> None:  # type: ignore[no-untyped-def]
     import workers.actors  # noqa: F401  (declares the actors)
 
-    monkeypatch.setitem(STEPS, "waveform", "tests.jobs.faults:quick_waveform")
+    use_waveform(monkeypatch, "tests.jobs.faults:quick_waveform")
     content_id, job_id = _content_waiting_for_its_waveform()
     content_lock.execute("SELECT 1 FROM content WHERE id = %s FOR UPDATE", (content_id,))
     broker = dramatiq.get_broker()

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Asset
-from pipelines.steps import STEPS
+from pipelines.plans import STEPS
 from tests.conftest import wait_for_status
 from tests.jobs.conftest import job_row, upload, wait_until
-from tests.jobs.faults import CALLS
+from tests.jobs.faults import CALLS, use_waveform
 from workers.db import session_scope
 
 
@@ -35,7 +35,7 @@ def _assets_per_key(content_id: str, step_prefix: str) -> list[int]:
 def test_a_flaky_step_fails_twice_then_succeeds_with_one_set_of_outputs(
     client, accounts, worker, tone_m4a: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(STEPS, "waveform", "tests.jobs.faults:flaky_waveform")
+    use_waveform(monkeypatch, "tests.jobs.faults:flaky_waveform")
     headers = accounts.auth(accounts.make("creator"))
     content_id = upload(client, headers, tone_m4a)
     assert wait_for_status(client, content_id, headers, {"ready", "failed"})["status"] == "ready"
@@ -50,7 +50,7 @@ def test_a_flaky_step_fails_twice_then_succeeds_with_one_set_of_outputs(
 def test_a_permanent_failure_fails_at_once_with_its_reason(
     client, accounts, worker, tone_m4a, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(STEPS, "waveform", "tests.jobs.faults:corrupt_waveform")
+    use_waveform(monkeypatch, "tests.jobs.faults:corrupt_waveform")
     headers = accounts.auth(accounts.make("creator"))
     content_id = upload(client, headers, tone_m4a)
     failed = wait_for_status(client, content_id, headers, {"ready", "failed"})
@@ -69,8 +69,8 @@ def test_a_permanent_failure_fails_at_once_with_its_reason(
 def test_retrying_a_dead_job_resumes_the_plan(
     client, accounts, worker, tone_m4a, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    real = STEPS["waveform"]
-    monkeypatch.setitem(STEPS, "waveform", "tests.jobs.faults:throttled_waveform")
+    real = STEPS["waveform"].function
+    use_waveform(monkeypatch, "tests.jobs.faults:throttled_waveform")
     creator = accounts.make("creator")
     admin = accounts.auth(accounts.make("admin"))
     headers = accounts.auth(creator)
@@ -80,7 +80,7 @@ def test_retrying_a_dead_job_resumes_the_plan(
     assert dead.status == "dead" and dead.attempts == 3 and "SlowDown" in dead.error
     assert job_row(content_id, "publish") is None  # nothing after a dead step ran
 
-    monkeypatch.setitem(STEPS, "waveform", real)  # the storage came back
+    use_waveform(monkeypatch, real)  # the storage came back
     retried = client.post(f"/api/v1/admin/jobs/{dead.id}/retry", headers=admin)
     assert retried.status_code == 202, retried.text
     assert retried.json()["status"] == "queued" and retried.json()["attempts"] == 0
@@ -102,12 +102,12 @@ def test_retrying_a_dead_job_resumes_the_plan(
 def test_retry_all_failed_retries_only_failed_and_dead_jobs(
     client, accounts, worker, tone_m4a, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(STEPS, "waveform", "tests.jobs.faults:corrupt_waveform")
+    use_waveform(monkeypatch, "tests.jobs.faults:corrupt_waveform")
     headers = accounts.auth(accounts.make("creator"))
     admin = accounts.auth(accounts.make("admin"))
     content_id = upload(client, headers, tone_m4a)
     wait_for_status(client, content_id, headers, {"failed"})
-    monkeypatch.setitem(STEPS, "waveform", "pipelines.waveform:waveform_step")
+    use_waveform(monkeypatch, "pipelines.media.waveform:waveform_step")
     retried = client.post(
         "/api/v1/admin/jobs/retry", json={"step": "waveform"}, headers=admin
     ).json()

@@ -9,7 +9,7 @@ from workers.db import session_scope
 
 
 def test_admin_retry_works_in_an_api_process_that_never_declared_the_actors(live_api: str) -> None:
-    from api.cli.users import _save_user
+    from cli.users import _save_user
 
     _save_user("fresh-admin@church.test", "a-good-long-password", "admin")
     with session_scope() as session:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipelines.audio import encode_audio_step
-from pipelines.probe import probe_step
-from pipelines.publish import publish_step
-from pipelines.waveform import waveform_step
+from pipelines.media.audio import encode_audio_step
+from pipelines.media.master import publish_step
+from pipelines.media.probe import probe_step
+from pipelines.media.waveform import waveform_step
 
 from .conftest import ffprobe, integrated_loudness
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.hls import build_master, finalise_playlist
+from pipelines.media.hls import build_master, finalise_playlist
 
 VIDEO = {
     "name": "720p", "uri": "720p/index.m3u8", "bandwidth": 3_000_000,

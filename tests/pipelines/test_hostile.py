@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from api.cli.media import media
+from cli.media import media
 
 from .conftest import make
 

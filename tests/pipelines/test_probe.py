@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.errors import MediaRejected
-from pipelines.probe import probe_media
+from pipelines.media.errors import MediaRejected
+from pipelines.media.probe import probe_media
 from settings import load_settings
 
 from .conftest import make

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import pipelines.progressive
-from pipelines.audio import encode_audio_step
-from pipelines.probe import probe_step
+import pipelines.media.progressive
+from pipelines.media.audio import encode_audio_step
+from pipelines.media.probe import probe_step
 from pipelines.storage import LocalStorage
 
 from .conftest import make
@@ -39,7 +39,7 @@ def long_tone(media: Path) -> Path:
 def test_segments_and_master_are_published_before_the_encode_ends(
     make_ctx, long_tone, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(pipelines.progressive, "POLL_S", 0.02)
+    monkeypatch.setattr(pipelines.media.progressive, "POLL_S", 0.02)
     ctx = make_ctx(long_tone)
     storage = RecordingStorage(tmp_path / "recorded")
     ctx.outputs = storage

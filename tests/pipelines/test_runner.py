@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.errors import FFmpegFailed, StepCancelled, StepTimedOut
-from pipelines.runner import run_ffmpeg
+from pipelines.media.errors import FFmpegFailed, StepCancelled, StepTimedOut
+from pipelines.media.runner import run_ffmpeg
 
 MARK = "cnt-runner-test"
 

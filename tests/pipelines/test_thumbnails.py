@@ -9,8 +9,8 @@ import pytest
 import webvtt
 from PIL import Image, ImageOps, ImageStat
 
-from pipelines.probe import probe_step
-from pipelines.thumbnails import thumbnails_step
+from pipelines.media.probe import probe_step
+from pipelines.media.thumbnails import thumbnails_step
 
 from .conftest import make
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.hls import playlist_segments
-from pipelines.probe import probe_step
-from pipelines.video import encode_video_step
+from pipelines.media.hls import playlist_segments
+from pipelines.media.probe import probe_step
+from pipelines.media.video import encode_video_step
 
 from .conftest import decodes_to_the_end, ffprobe
 
@@ -104,8 +104,8 @@ def test_master_lists_every_variant_with_its_attributes(make_ctx, vertical_mp4, 
 
 @pytest.mark.parametrize("heights", ["360,240", "1080,720"])
 def test_ladder_heights_come_from_settings(tmp_path, heights, vertical_mp4):
-    from pipelines.ladder import build_ladder
-    from pipelines.probe import probe_media
+    from pipelines.media.ladder import build_ladder
+    from pipelines.media.probe import probe_media
     from settings import load_settings
 
     settings = load_settings(None, data_dir=str(tmp_path), video_ladder=heights)
@@ -125,8 +125,8 @@ def test_hdr_source_is_tone_mapped_to_sdr_bt709(make_ctx, hdr_pq_mp4, out_root):
 
 
 def test_frame_rates_snap_to_standard_ones():
-    from pipelines.ladder import fps_expression, output_frame_rate
-    from pipelines.probe import VideoInfo
+    from pipelines.media.ladder import fps_expression, output_frame_rate
+    from pipelines.media.probe import VideoInfo
 
     def video(rate: float) -> VideoInfo:
         return VideoInfo(

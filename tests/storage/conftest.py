@@ -55,7 +55,7 @@ S3_ENV_NAMES = (
 
 
 def _create_distribution(settings: Any) -> str:
-    from pipelines.cdn import cloudfront_client
+    from pipelines.storage.cdn import cloudfront_client
 
     origin = f"{settings.s3_bucket}.s3.amazonaws.com"
     response = cloudfront_client(settings).create_distribution(
@@ -149,7 +149,7 @@ start_uvicorn = start_api  # the real API under uvicorn; returns the process and
 def sign_in(base: str, role: str = "creator") -> dict[str, str]:
     import httpx
 
-    from api.cli.users import _save_user
+    from cli.users import _save_user
 
     email = f"{role}-{secrets.token_hex(4)}@church.test"
     _save_user(email, "a-good-long-password", role)

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from pipelines.errors import ObjectMissing, StorageRefused, StorageUnavailable
-from pipelines.object_headers import cache_control_for, content_type_for
-from pipelines.s3 import S3Storage, s3_error
 from pipelines.storage import LocalStorage, put_many
+from pipelines.storage.errors import ObjectMissing, StorageRefused, StorageUnavailable
+from pipelines.storage.object_headers import cache_control_for, content_type_for
+from pipelines.storage.s3 import S3Storage, s3_error
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 STABLE = "public, max-age=300, s-maxage=86400"
@@ -104,7 +104,7 @@ def test_a_missing_bucket_is_a_permanent_failure(s3: Any) -> None:
 
 
 def test_the_bucket_is_set_up_for_browser_uploads_and_unfinished_ones_expire(s3: Any) -> None:
-    from pipelines.bucket import configure_bucket
+    from pipelines.storage.bucket import configure_bucket
 
     storage = S3Storage(s3)
     configure_bucket(storage, ["https://media.church.test"], abort_after_days=2)

@@ -107,7 +107,7 @@ def test_unlisted_content_gets_a_signature_that_covers_every_segment(client: Any
 
 
 def test_a_tampered_or_expired_signature_is_refused(client: Any) -> None:
-    from pipelines.delivery import embedded_signature
+    from pipelines.storage.delivery import embedded_signature
     from settings import get_settings
 
     content_id, _ = _content("unlisted", published=True)
@@ -185,7 +185,7 @@ def test_cloudfront_cookies_carry_a_wildcard_policy_signed_with_the_key_pair(
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-    from pipelines.delivery import grant_access, signed_url
+    from pipelines.storage.delivery import grant_access, signed_url
     from settings import get_settings
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

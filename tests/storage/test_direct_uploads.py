@@ -15,7 +15,7 @@ PART = 64 * 1024  # tiny parts: the moto server accepts them (S3_UPLOAD_PART_MIN
 
 @pytest.fixture(autouse=True)
 def tiny_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipelines import multipart
+    from pipelines.storage import multipart
 
     monkeypatch.setattr(multipart, "MIN_PART_SIZE", PART)
     monkeypatch.setenv("UPLOAD_PART_SIZE", str(PART))  # read by the `s3` fixture's settings
@@ -241,8 +241,8 @@ def test_part_urls_are_sigv4_with_the_set_expiry_and_a_status_read_reissues_them
 def test_abort_and_the_stale_sweep_leave_no_unfinished_upload_in_s3(
     s3: Any, s3_api: Any, creator: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines.multipart import pending_uploads
     from pipelines.storage import storage_from_settings
+    from pipelines.storage.multipart import pending_uploads
     from workers.upload_sweep import abort_stale_uploads
 
     storage = storage_from_settings(s3)

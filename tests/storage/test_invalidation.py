@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from models import Content, User
-from pipelines.cdn import (
+from pipelines.storage.cdn import (
     MAX_WILDCARDS_IN_FLIGHT,
     caller_reference,
     cloudfront_client,
@@ -18,7 +18,7 @@ from pipelines.cdn import (
     create_invalidation,
     is_wildcard,
 )
-from pipelines.errors import ProviderUnavailable
+from pipelines.storage.errors import CdnUnavailable
 
 
 def _contents(n: int) -> list[str]:
@@ -109,7 +109,7 @@ def test_a_batch_that_failed_half_way_is_sent_again_with_the_same_caller_referen
     def dies_after_sending(settings: Any, paths: list[str], reference: str) -> Any:
         references.append(reference)
         if len(references) == 1:
-            raise ProviderUnavailable("connection reset after the request went out")
+            raise CdnUnavailable("connection reset after the request went out")
         return real(settings, paths, reference)
 
     monkeypatch.setattr(invalidation, "create_invalidation", dies_after_sending)
@@ -127,7 +127,7 @@ def test_a_batch_that_failed_half_way_is_sent_again_with_the_same_caller_referen
 
 def test_throttling_is_retried_with_backoff(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore's Stubber stands in for CloudFront answering "too many in progress" twice."""
-    import pipelines.cdn as cdn
+    import pipelines.storage.cdn as cdn
 
     client = cloudfront_client(s3)
     stubber = Stubber(client)
@@ -159,7 +159,7 @@ def test_throttling_is_retried_with_backoff(s3: Any, monkeypatch: pytest.MonkeyP
     stubber = Stubber(client)
     for _ in range(4):
         stubber.add_client_error("create_invalidation", "Throttling", http_status_code=400)
-    with stubber, pytest.raises(ProviderUnavailable) as raised:
+    with stubber, pytest.raises(CdnUnavailable) as raised:
         create_invalidation(s3, ["/a"], "r", sleep=sleeps.append)
     assert raised.value.transient
 

@@ -106,8 +106,8 @@ def test_a_streamed_upload_cut_short_leaves_no_object_on_disk(
 
 
 def test_a_streamed_upload_cut_short_leaves_no_object_or_part_in_s3(s3: Any) -> None:
-    from pipelines.multipart import pending_uploads
     from pipelines.storage import storage_from_settings
+    from pipelines.storage.multipart import pending_uploads
 
     storage = storage_from_settings(s3)
     process, base = start_uvicorn(dict(os.environ))

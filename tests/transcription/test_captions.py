@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import webvtt
 
-from pipelines.captions import CaptionRules, build_cues, captions_step, ends_sentence
 from pipelines.context import StepContext, StepResult
-from pipelines.hls import build_master
-from pipelines.publish import publish_step
+from pipelines.media.hls import build_master
+from pipelines.media.master import publish_step
 from pipelines.transcription import Transcript, Word
+from pipelines.transcription.captions import CaptionRules, build_cues, captions_step, ends_sentence
 from pipelines.transcription.deepgram import transcript_from_response
 from settings import Settings
 from tests.fakes.deepgram_server import load_fixture

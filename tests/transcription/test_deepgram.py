@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.context import StepContext
-from pipelines.errors import ProviderRejected, ProviderUnavailable
 from pipelines.transcription.deepgram import DeepgramTranscriber
+from pipelines.transcription.errors import ProviderRejected, ProviderUnavailable
 from pipelines.transcription.step import transcribe_step
 from settings import Settings
 from tests.fakes.deepgram_server import FakeDeepgram, load_fixture

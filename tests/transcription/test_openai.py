@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import webvtt
 
-from pipelines.captions import captions_step
 from pipelines.context import StepContext, StepResult
-from pipelines.errors import ProviderRejected, ProviderUnavailable
+from pipelines.transcription.captions import captions_step
 from pipelines.transcription.chunking import audio_duration, detect_silences, plan_chunks
+from pipelines.transcription.errors import ProviderRejected, ProviderUnavailable
 from pipelines.transcription.openai import OpenAITranscriber
 from pipelines.transcription.step import transcribe_step
 from settings import Settings

@@ -1,0 +1,46 @@
+"""Errors of the media work (tree in pipelines/errors.py).
+
+PipelineError
+ ├── MediaRejected     the upload is not media we accept; the message says why
+ ├── FFmpegFailed      ffmpeg exited non-zero on media that probed fine
+ │    └── FFmpegKilled  ffmpeg died of a signal (SIGKILL of the OOM killer, SIGSEGV)  transient
+ ├── StepTimedOut      a process ran past its time limit                              transient
+ └── StepCancelled     an admin cancelled the step
+"""
+
+from __future__ import annotations
+
+from pipelines.errors import PipelineError
+
+
+class MediaRejected(PipelineError):
+    """The upload is not media we accept; the message tells the creator why."""
+
+    code = "media_rejected"
+
+
+class FFmpegFailed(PipelineError):
+    """ffmpeg exited non-zero on media that probed fine; its stderr tail is kept."""
+
+    code = "ffmpeg_failed"
+
+
+class FFmpegKilled(FFmpegFailed):
+    """ffmpeg was killed by a signal it did not ask for: the machine's doing (memory, a crash),
+    not the file's, so another attempt, maybe on another worker, can succeed."""
+
+    code = "ffmpeg_killed"
+    transient = True
+
+
+class StepTimedOut(PipelineError):
+    """A process ran past its time limit and was killed with its children."""
+
+    code = "step_timed_out"
+    transient = True
+
+
+class StepCancelled(PipelineError):
+    """An admin cancelled the step; the process was stopped."""
+
+    code = "step_cancelled"

@@ -1,0 +1,190 @@
+"""EBU R128 loudness: measure an upload (first pass) and the filter that normalises it (second).
+
+The first pass is the one everything waits for (no segment can be published before the gain is
+known), and loudnorm's own analysis runs at 192 kHz on one core: 60 s for a 60-minute sermon.
+So we measure with the ebur128 meter on chunks in parallel and combine the chunks' 100 ms
+momentary (400 ms block) and short-term (3 s) values ourselves with the BS.1770-4 gates and
+EBU Tech 3342 LRA: about 6 s for the same hour on two cores. The second pass is loudnorm itself,
+given those measurements (`linear=true`: a constant gain unless the ceiling would be crossed).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+
+from pipelines.media.probe import Probe, input_args
+from pipelines.media.runner import FFMPEG, Cancel, RunStats, run_ffmpeg, run_parallel
+from settings import Settings
+
+__all__ = ["Loudness", "measure_loudness", "normalise_filter", "combine_loudness", "SILENT_LUFS"]
+
+ABSOLUTE_GATE = -70.0
+# Below this the upload is silence or hum: raising it to -16 LUFS would only amplify noise.
+SILENT_LUFS = -60.0
+LRA_TARGET = 11.0
+MIN_CHUNK_S = 120.0
+_FRAME = re.compile(
+    r"t:\s*([\d.]+)\s+TARGET:.*?M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)"
+)
+_PEAK = re.compile(r"Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
+
+
+class Loudness(msgspec.Struct, kw_only=True):
+    """Measured figures, named as loudnorm prints them, so they can be stored on the content."""
+
+    input_i: float
+    input_tp: float
+    input_lra: float
+    input_thresh: float
+    target_i: float
+    target_tp: float
+    output_i: float | None = None
+    output_tp: float | None = None
+    normalised: bool = True
+
+
+def _mean_db(values: list[float]) -> float:
+    energy = sum(10 ** (v / 10) for v in values) / len(values)
+    return 10 * math.log10(energy)
+
+
+def combine_loudness(
+    momentary: list[float], short_term: list[float], true_peak: float, settings: Settings
+) -> Loudness:
+    """Integrated loudness, its relative gate and loudness range from 100 ms-spaced values."""
+    above = [m for m in momentary if m > ABSOLUTE_GATE]
+    if not above:
+        integrated, threshold = ABSOLUTE_GATE, ABSOLUTE_GATE - 10
+    else:
+        threshold = _mean_db(above) - 10
+        gated = [m for m in above if m > threshold]
+        integrated = _mean_db(gated) if gated else ABSOLUTE_GATE
+    lra = 0.0
+    short = [s for s in short_term if s > ABSOLUTE_GATE]
+    if short:
+        gate = _mean_db(short) - 20
+        ranked = sorted(s for s in short if s > gate)
+        if len(ranked) > 1:
+            lra = ranked[round(0.95 * (len(ranked) - 1))] - ranked[round(0.10 * (len(ranked) - 1))]
+    return Loudness(
+        input_i=round(integrated, 2),
+        input_tp=round(true_peak, 2),
+        input_lra=round(lra, 2),
+        input_thresh=round(threshold, 2),
+        target_i=settings.loudness_target_lufs,
+        target_tp=settings.loudness_true_peak_db,
+        normalised=integrated > SILENT_LUFS,
+    )
+
+
+def _parse_meter_log(
+    text: str, skip_momentary: float, skip_short: float
+) -> tuple[list[float], list[float], float]:
+    momentary: list[float] = []
+    short_term: list[float] = []
+    for match in _FRAME.finditer(text):
+        t = float(match.group(1))
+        m, s = float(match.group(2)), float(match.group(3))
+        # The meter pads its first blocks with silence; a chunk's head is measured by the chunk
+        # before it, so its padded blocks are dropped rather than counted twice.
+        if t >= skip_momentary and math.isfinite(m):
+            momentary.append(m)
+        if t >= skip_short and math.isfinite(s):
+            short_term.append(s)
+    peaks = [float(p) for p in _PEAK.findall(text) if p != "-inf"]
+    return momentary, short_term, max(peaks, default=-99.0)
+
+
+def measure_loudness(
+    source: Path,
+    probe: Probe,
+    settings: Settings,
+    *,
+    work_dir: Path,
+    cancel: Cancel | None = None,
+    chunks: int | None = None,
+) -> tuple[Loudness, list[RunStats]]:
+    """First pass: measure the source's first audio stream on `chunks` cores in parallel."""
+    assert probe.audio is not None
+    count = chunks or max(1, min(os.cpu_count() or 1, int(probe.duration // MIN_CHUNK_S) or 1, 4))
+    span = probe.duration / count
+    jobs: list[Callable[[Cancel], RunStats]] = []
+    logs: list[Path] = []
+    for i in range(count):
+        # Each chunk after the first starts 3 s early so its short-term window is whole at the seam.
+        lead = 3.0 if i else 0.0
+        start, length = i * span - lead, span + lead
+        log = work_dir / f"loudness-{i}.log"
+        logs.append(log)
+        cmd = [FFMPEG, "-v", "verbose"]
+        if start > 0:
+            cmd += ["-ss", f"{start:.3f}"]
+        cmd += input_args(source, probe.demuxer)
+        if i < count - 1:
+            cmd += ["-t", f"{length:.3f}"]
+        cmd += ["-map", f"0:{probe.audio.index}", "-vn", "-sn", "-dn"]
+        cmd += ["-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"]
+        jobs.append(_runner(cmd, settings, work_dir, log))
+    stats = run_parallel(jobs, cancel=cancel)
+    momentary: list[float] = []
+    short_term: list[float] = []
+    peak = -99.0
+    for i, log in enumerate(logs):
+        text = log.read_text(errors="replace")
+        m, s, p = _parse_meter_log(text, 3.0 if i else 0.4, 3.0)
+        momentary += m
+        short_term += s
+        peak = max(peak, p)
+    return combine_loudness(momentary, short_term, peak, settings), stats
+
+
+def _runner(
+    cmd: list[str], settings: Settings, work_dir: Path, log: Path
+) -> Callable[[Cancel], RunStats]:
+    def run(cancel: Cancel) -> RunStats:
+        return run_ffmpeg(
+            cmd, timeout=settings.ffmpeg_timeout_s, cwd=work_dir, cancel=cancel, stderr_path=log
+        )
+
+    return run
+
+
+def normalise_filter(loudness: Loudness, sample_rate: int) -> str:
+    """The second pass: loudnorm given the first pass's figures, back to a normal sample rate.
+
+    loudnorm resamples to 192 kHz to find true peaks; `aresample` brings it back. Silence is left
+    alone (its measured -70 LUFS would ask for +54 dB of gain on the noise floor).
+    """
+    if not loudness.normalised:
+        return f"aresample={sample_rate}"
+    return (
+        f"loudnorm=I={loudness.target_i}:TP={loudness.target_tp}:LRA={LRA_TARGET}"
+        f":measured_I={loudness.input_i}:measured_TP={loudness.input_tp}"
+        f":measured_LRA={loudness.input_lra}:measured_thresh={loudness.input_thresh}"
+        f":offset=0:linear=true:print_format=json,aresample={sample_rate}"
+    )
+
+
+def parse_loudnorm_json(log: str) -> dict[str, float]:
+    """The figures loudnorm prints at the end of the second pass (`output_i`, `output_tp`, ...)."""
+    start = log.rfind("{")
+    end = log.rfind("}")
+    if start < 0 or end < start:
+        return {}
+    try:
+        raw = msgspec.json.decode(log[start : end + 1].encode())
+    except msgspec.DecodeError:
+        return {}
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        try:
+            out[key] = float(value)
+        except (TypeError, ValueError):
+            continue
+    return out
