@@ -53,7 +53,7 @@ class ContentController(Controller):
         user: NamedDependency[AuthUser | None],
     ) -> ContentOut:
         assert user is not None
-        await require_series(db, data.series_id)
+        await require_series(db, data.series_id, user.id)
         content = Content(
             owner_id=user.id,
             kind=data.kind,
@@ -143,7 +143,7 @@ class ContentController(Controller):
     ) -> ContentOut:
         content = await load_owned_content(db, content_id, user, lock=True)
         if isinstance(data.series_id, str):
-            await require_series(db, data.series_id)
+            await require_series(db, data.series_id, content.owner_id)
         old_series = content.series_id
         scripture = None if data.scripture is msgspec.UNSET else _scripture(data.scripture)
         apply_patch(content, data, scripture)

@@ -89,7 +89,7 @@ class LiveController(Controller):
         user: NamedDependency[AuthUser | None],
     ) -> SessionOut:
         assert user is not None
-        await require_series(db, data.series_id)
+        await require_series(db, data.series_id, user.id)
         session = LiveSession(
             owner_id=user.id,
             room_name=new_room_name(),
