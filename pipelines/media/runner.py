@@ -21,7 +21,7 @@ from typing import IO, Protocol
 
 import msgspec
 
-from pipelines.media.errors import FFmpegFailed, StepCancelled, StepTimedOut
+from pipelines.media.errors import FFmpegFailed, FFmpegKilled, StepCancelled, StepTimedOut
 
 __all__ = ["RunStats", "Cancel", "AnyCancel", "run_ffmpeg", "run_ffprobe", "run_parallel"]
 
@@ -149,13 +149,22 @@ def _run(
         stdout=b"".join(out),
         media_seconds=progress.out_time_s,
     )
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        name = Path(cmd[0]).name
-        raise FFmpegFailed(f"{name} exited with status {code}", log_tail=stats.stderr_tail)
+    _raise_for_status(Path(cmd[0]).name, status, stats.stderr_tail)
     if on_progress is not None:
         on_progress(1.0)
     return stats
+
+
+def _raise_for_status(name: str, status: int, log_tail: str) -> None:
+    """A signal death here is one this runner did not send (its own kills for a cancel or a
+    time limit raise before the status is read): the OOM killer, a crash. That is the machine's
+    doing, not the file's, so it is transient; a non-zero exit is ffmpeg refusing the media."""
+    if os.WIFSIGNALED(status):
+        killer = signal.Signals(os.WTERMSIG(status)).name
+        raise FFmpegKilled(f"{name} was killed by {killer}", log_tail=log_tail)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise FFmpegFailed(f"{name} exited with status {code}", log_tail=log_tail)
 
 
 def _watch(
@@ -208,7 +217,8 @@ def run_ffmpeg(
     Progress is read from `-progress pipe:1`, which this adds; `on_progress` gets 0..1 at most
     four times a second, on the calling thread. `stderr_path` keeps the whole log when a caller
     parses it (the loudness meters print there). Raises StepTimedOut, StepCancelled (the process
-    group is killed first) or FFmpegFailed with the stderr tail.
+    group is killed first), FFmpegKilled (a signal this runner did not send) or FFmpegFailed with
+    the stderr tail.
     """
     argv = list(cmd)
     if Path(argv[0]).name == "ffmpeg" or argv[0] == FFMPEG:
