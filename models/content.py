@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
 
-CONTENT_KINDS = ("sermon", "music", "video", "recording")
+CONTENT_KINDS = ("sermon", "music", "video", "recording", "clip")
 CONTENT_STATUSES = ("draft", "uploading", "processing", "ready", "failed")
 VISIBILITIES = ("private", "unlisted", "public")
 
@@ -73,6 +73,19 @@ class Content(IdMixin, TimestampMixin, Base):
     live_generation: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     invalidation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Editing. The range of the source its generations are made from: a trim of its own source,
+    # or, for a clip, the moment of its parent's source it was cut from. None: the whole source.
+    range_start_s: Mapped[float | None] = mapped_column(Float)
+    range_end_s: Mapped[float | None] = mapped_column(Float)
+    # A clip's parent; a clip has no source of its own and is rendered from its parent's.
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("content.id", ondelete="SET NULL"), index=True
+    )
+    # How a clip is rendered (pipelines.media.clips.ClipEdit as JSON: aspect, reframe, captions
+    # and the parent's transcript cues re-timed to the clip), fixed when the clip is made.
+    edit: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # A live recording that trims itself to the suggested sermon: "publish", "wait" or None.
+    auto_trim: Mapped[str | None] = mapped_column(String(8))
 
 
 class Asset(IdMixin, Base):

@@ -7,15 +7,42 @@ Create Date: 2026-11-30 04:10:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
 
 def upgrade() -> None:
-    pass
+    # batch mode: SQLite cannot add a foreign key to a table in place, so it copies the table.
+    with op.batch_alter_table("content", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("range_start_s", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("range_end_s", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("parent_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column("edit", JSON, nullable=True))
+        batch_op.add_column(sa.Column("auto_trim", sa.String(length=8), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_content_parent_id_content"),
+            "content",
+            ["parent_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.create_index(batch_op.f("ix_content_parent_id"), ["parent_id"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("content", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_content_parent_id"))
+        batch_op.drop_constraint(batch_op.f("fk_content_parent_id_content"), type_="foreignkey")
+        batch_op.drop_column("auto_trim")
+        batch_op.drop_column("edit")
+        batch_op.drop_column("parent_id")
+        batch_op.drop_column("range_end_s")
+        batch_op.drop_column("range_start_s")
