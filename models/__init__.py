@@ -2,6 +2,17 @@
 
 from models.accounts import ROLES, RefreshToken, User
 from models.base import Base, new_id, table_of, utcnow
+from models.chat import ChatMessage, ChatSettings
+from models.community import (
+    Comment,
+    ContentComments,
+    HeldWord,
+    ModerationAction,
+    Mute,
+    Post,
+    Reaction,
+    Report,
+)
 from models.content import (
     CONTENT_KINDS,
     VISIBILITIES,
@@ -20,6 +31,8 @@ from models.db import (
 )
 from models.jobs import FINISHED, JOB_STATUSES, Job
 from models.live import LiveEvent, LiveSession
+from models.playlists import Favourite, PlaybackProgress, Playlist, PlaylistItem
+from models.stories import BibleStory, StoryIllustration
 
 __all__ = [
     "CONTENT_KINDS",
@@ -28,6 +41,22 @@ __all__ = [
     "ROLES",
     "VISIBILITIES",
     "Asset",
+    "BibleStory",
+    "ChatMessage",
+    "ChatSettings",
+    "Comment",
+    "ContentComments",
+    "Favourite",
+    "HeldWord",
+    "ModerationAction",
+    "Mute",
+    "PlaybackProgress",
+    "Playlist",
+    "PlaylistItem",
+    "Post",
+    "Reaction",
+    "Report",
+    "StoryIllustration",
     "Base",
     "Content",
     "Job",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TimestampMixin
 
-ROLES = ("listener", "creator", "admin")
+ROLES = ("listener", "creator", "moderator", "admin")
 
 
 class User(IdMixin, TimestampMixin, Base):

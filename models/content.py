@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
 
-CONTENT_KINDS = ("sermon", "music", "video", "recording", "clip")
+CONTENT_KINDS = ("sermon", "music", "video", "recording", "clip", "bible_story")
 CONTENT_STATUSES = ("draft", "uploading", "processing", "ready", "failed")
 VISIBILITIES = ("private", "unlisted", "public")
 

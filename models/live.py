@@ -31,6 +31,8 @@ class LiveSession(IdMixin, TimestampMixin, Base):
     egress_error: Mapped[str | None] = mapped_column(Text)
     # The egress file's object key in our bucket, kept so an admin can retry its ingestion.
     recording_key: Mapped[str | None] = mapped_column(String(500))
+    # When the recording's first frame was taken (LiveKit's file start): chat replay's clock.
+    recording_started_at: Mapped[datetime | None]
     # Unique: one recording content per session, whatever the number of egress_ended retries.
     content_id: Mapped[str | None] = mapped_column(
         ForeignKey("content.id", ondelete="SET NULL"), unique=True

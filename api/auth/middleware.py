@@ -62,6 +62,7 @@ def requires_role(*roles: str):  # type: ignore[no-untyped-def]
 
 creators_only = requires_role("creator", "admin")
 admins_only = requires_role("admin")
+moderators_only = requires_role("moderator", "admin")
 
 
 def can_change(user: AuthUser | None, owner_id: str) -> bool:

@@ -42,9 +42,9 @@ class TokensOut(msgspec.Struct):
 class UserOut(msgspec.Struct):
     id: str
     email: str
-    role: Literal["listener", "creator", "admin"]
+    role: Literal["listener", "creator", "moderator", "admin"]
     display_name: str
 
 
 class RoleIn(msgspec.Struct, forbid_unknown_fields=True):
-    role: Literal["listener", "creator", "admin"]
+    role: Literal["listener", "creator", "moderator", "admin"]

@@ -22,12 +22,17 @@ class AuthUser(msgspec.Struct, frozen=True):
 
     id: str
     email: str
-    role: Literal["listener", "creator", "admin"]
+    role: Literal["listener", "creator", "moderator", "admin"]
     name: str = ""
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_moderator(self) -> bool:
+        """Moderators, and admins, who may do everything a moderator does."""
+        return self.role in ("moderator", "admin")
 
 
 class RefreshClaims(msgspec.Struct, frozen=True):
