@@ -5,16 +5,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test bench install system redis services lint format clean
+.PHONY: run test bench install system redis services web lint format clean
 
-run: install system redis
+run: install system redis web
 	$(BIN)/cnt db upgrade
 	$(BIN)/cnt run
 
-test: install system services
+test: install system services web
 	$(BIN)/pytest
 
-bench: install system services
+bench: install system services web
 	$(BIN)/python -m bench
 
 install: $(STAMP)
@@ -28,13 +28,14 @@ $(STAMP): pyproject.toml constraints.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
 # System programs: installed with apt-get when we can, otherwise the exact command to run.
-SYSTEM_PROGRAMS := ffmpeg:ffmpeg ffprobe:ffmpeg redis-server:redis-server espeak-ng:espeak-ng
+SYSTEM_PROGRAMS := ffmpeg:ffmpeg ffprobe:ffmpeg redis-server:redis-server espeak-ng:espeak-ng \
+                   chromium:chromium node:nodejs npm:npm
 system:
 	@missing=""; for pair in $(SYSTEM_PROGRAMS); do \
 	  prog=$${pair%%:*}; pkg=$${pair##*:}; \
 	  command -v $$prog >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
-	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | xargs); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \
@@ -45,6 +46,15 @@ system:
 	    echo "missing system programs; run: sudo apt-get install -y $$missing"; exit 1; \
 	  fi; \
 	fi
+
+# The pages' front-end packages (package.json, pinned by package-lock.json): `npm ci` again only
+# when the lockfile changes. The app serves them from node_modules (api/web/assets.py).
+WEB_STAMP := node_modules/.installed-$(shell cat package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+web: system $(WEB_STAMP)
+
+$(WEB_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@rm -f node_modules/.installed-*; touch $@
 
 # Start Redis (and, for tests, PostgreSQL) when installed but stopped.
 redis:
