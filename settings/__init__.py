@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import UTC, tzinfo
 from functools import lru_cache
@@ -141,6 +142,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     openai_transcribe_model: str = "whisper-1"
     openai_chunk_max_bytes: int = 24 * 1024**2
 
+    # The pages (api/web): the church's name, logo (a URL or a /static path; empty: the name
+    # alone) and colours (#rrggbb; white text sits on the primary colour), and who may frame
+    # /embed/* (CSP frame-ancestors: "*" anyone, or origins like "https://church.example").
+    church_name: str = "CNT Media"
+    church_logo_url: str = ""
+    church_primary_colour: str = "#1d4e89"
+    church_accent_colour: str = "#9c3d10"
+    web_embed_ancestors: str = "*"
+
     # Live
     livekit_url: str = ""
     livekit_api_key: str = ""
@@ -261,6 +271,9 @@ def _check_required(settings: Settings) -> None:
         raise SettingsError("setting OPENAI_API_KEY is required when TRANSCRIPTION_PROVIDER=openai")
     if not 0 <= settings.response_cache_s <= 15:
         raise SettingsError("setting RESPONSE_CACHE_S is malformed: use 0 to 15 seconds")
+    for name in ("church_primary_colour", "church_accent_colour"):
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", getattr(settings, name)):
+            raise SettingsError(f"setting {name.upper()} is malformed: use #rrggbb")
     try:
         settings.agent_zone  # noqa: B018 (raises for a zone that does not exist)
     except (ValueError, ZoneInfoNotFoundError):
