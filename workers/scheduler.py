@@ -36,22 +36,35 @@ def _resolve(path: str) -> Callable[[], object] | None:
 
 
 def run_once(path: str, every: float, client: redis.Redis) -> None:
-    """Run one task unless another clock ran it within this period."""
+    """Run one task unless another clock ran it within this period.
+
+    Nothing a task or its lock raises leaves this function: a Redis or PostgreSQL outage of any
+    length costs ticks, never the clock (without it lost messages are never sent again)."""
     lock = f"{get_settings().broker_namespace}:clock:{path}"
-    if not client.set(lock, "1", nx=True, px=max(1, int(every * 1000 * 0.9))):
-        return
-    task = _resolve(path)
-    if task is None:
-        return
     try:
-        task()
+        if not client.set(lock, "1", nx=True, px=max(1, int(every * 1000 * 0.9))):
+            return
+        task = _resolve(path)
+        if task is not None:
+            task()
+    except redis.RedisError as exc:
+        # An outage fails every tick until it ends: one line each, not a traceback.
+        log.warning("periodic task %s skipped, Redis is unavailable: %s", path, exc)
     except Exception:
         log.exception("periodic task %s failed; it runs again next period", path)
 
 
+def clock_client(url: str) -> redis.Redis:
+    """The clock's Redis client: bounded waits (a Redis that stops answering must not hang a
+    tick forever) and pooled connections checked before reuse after a quiet spell."""
+    return redis.Redis.from_url(
+        url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=15
+    )
+
+
 def run_forever(stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
-    client = redis.Redis.from_url(get_settings().redis_url)
+    client = clock_client(get_settings().redis_url)
     due = {path: 0.0 for _, path in PERIODIC}
     while not stop.is_set():
         now = time.monotonic()
