@@ -77,6 +77,11 @@ class ContentMetadata(msgspec.Struct, kw_only=True):
     description: str = ""
     language: str = "en"
     recorded_date: str = ""
+    # Editing: the range of the source to make this generation from (a trim, or a clip's moment
+    # of its parent's source), and how a clip is rendered (pipelines.media.clips.ClipEdit).
+    range_start_s: float | None = None
+    range_end_s: float | None = None
+    edit: dict[str, Any] | None = None
 
 
 def _no_progress(_: float) -> None:

@@ -123,19 +123,67 @@ PLANS: dict[MediaType, tuple[StepSpec, ...]] = {
     ),
 }
 
+# Edited content: a step first makes the generation's source from the content's range (a trim of
+# its own source, a clip of its parent's), and the plan then runs on that file, probe and all.
+# The step's result names the file (`data["source_key"]`, relative to the generation).
+Edit = Literal["trim", "clip"]
+EDIT_STEPS: dict[Edit, StepSpec] = {
+    "trim": StepSpec(
+        name="trim", queue="transcode", function="pipelines.media.trim:trim_step", reads_source=True
+    ),
+    "clip": StepSpec(
+        name="render_clip",
+        queue="transcode",
+        function="pipelines.media.clips:render_clip_step",
+        reads_source=True,
+    ),
+}
+
+
+def _edited(first: StepSpec, plan: tuple[StepSpec, ...]) -> tuple[StepSpec, ...]:
+    return (
+        first,
+        *(
+            msgspec.structs.replace(s, after=(first.name,)) if s.name == "probe" else s
+            for s in plan
+        ),
+    )
+
+
+EDITED_PLANS: dict[tuple[Edit, MediaType], tuple[StepSpec, ...]] = {
+    (edit, media_type): _edited(spec, plan)
+    for edit, spec in EDIT_STEPS.items()
+    for media_type, plan in PLANS.items()
+}
+
 # Every step by name: what the worker runs. A step in several plans runs the same way in each;
 # only what it waits for differs.
-STEPS: dict[str, StepSpec] = {spec.name: spec for plan in PLANS.values() for spec in plan}
+STEPS: dict[str, StepSpec] = {
+    spec.name: spec for plan in (*PLANS.values(), *EDITED_PLANS.values()) for spec in plan
+}
 
 # The step whose success makes the content playable.
 READY_STEP = "publish"
 
 
-def plan_for(media_type: MediaType | None) -> tuple[StepSpec, ...]:
-    """Before probing, only the probe is known; after it, the media type's whole plan."""
+def plan_for(media_type: MediaType | None, edit: Edit | None = None) -> tuple[StepSpec, ...]:
+    """Before probing, only the probe is known; after it, the media type's whole plan. An edited
+    content's plan starts with its edit step, and its probe reads what that step made."""
+    if edit is not None:
+        if media_type is None:
+            return EDITED_PLANS[(edit, "video")][:2]  # the edit step and the probe after it
+        return EDITED_PLANS[(edit, media_type)]
     if media_type is None:
         return (PROBE,)
     return PLANS[media_type]
+
+
+def edit_of(kind: str | None, range_start_s: float | None) -> Edit | None:
+    """Which edit step a content's plan starts with: a clip is always rendered; other content
+    is trimmed when it has a range."""
+    if kind == "clip":
+        return "clip"
+    return "trim" if range_start_s is not None else None
 
 
 def step_function(name: str) -> StepFunction:

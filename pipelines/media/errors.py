@@ -2,6 +2,7 @@
 
 PipelineError
  ├── MediaRejected     the upload is not media we accept; the message says why
+ │    └── RangeRefused  a trim or clip range the media cannot give (outside it, reversed)
  ├── FFmpegFailed      ffmpeg exited non-zero on media that probed fine
  │    └── FFmpegKilled  ffmpeg died of a signal (SIGKILL of the OOM killer, SIGSEGV)  transient
  ├── StepTimedOut      a process ran past its time limit                              transient
@@ -17,6 +18,12 @@ class MediaRejected(PipelineError):
     """The upload is not media we accept; the message tells the creator why."""
 
     code = "media_rejected"
+
+
+class RangeRefused(MediaRejected):
+    """A trim or clip range the media cannot give: outside it, empty or reversed, too long."""
+
+    code = "range_refused"
 
 
 class FFmpegFailed(PipelineError):
