@@ -85,7 +85,14 @@ def _commands(
     second = [FFMPEG, "-v", "warning", *input_args(ctx.source, probe.demuxer)]
     if cover is not None:
         second += cover_input_args(cover)
-    second += ["-filter_complex", f"{normalised},asplit=2[mp3][mono]"]
+    # Each branch says its own layout: left to negotiation, the 64k rung's mono was chosen for
+    # the shared chain, so the MP3 was a stereo copy of a (L+R)/sqrt(2) downmix, 3 dB over the
+    # peaks the limiter had just held.
+    second += [
+        "-filter_complex",
+        f"{normalised},asplit=2[both][one];[both]aformat=channel_layouts=stereo[mp3];"
+        "[one]pan=mono|c0=0.5*c0+0.5*c1[mono]",
+    ]
     mp3 = ctx.work_dir / "audio.mp3"
     second += mp3_output_args("mp3", ctx.metadata, mp3, 1 if cover is not None else None)
     second += ["-map", "[mono]", *_aac(lo_rate, lo_ch), *hls_output_args(hls_dir / lo_name, seg)]

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import msgspec
 
-from pipelines.media.probe import Probe, input_args
+from pipelines.media.channels import (
+    ASTATS_FILTER,
+    ChannelLevels,
+    combine_levels,
+    loudness_shift_db,
+    parse_channel_levels,
+    repair_filter,
+)
+from pipelines.media.probe import AudioInfo, Probe, input_args
 from pipelines.media.runner import FFMPEG, Cancel, RunStats, run_ffmpeg, run_parallel
 from settings import Settings
 
@@ -28,7 +36,12 @@ ABSOLUTE_GATE = -70.0
 # Below this the upload is silence or hum: raising it to -16 LUFS would only amplify noise.
 SILENT_LUFS = -60.0
 LRA_TARGET = 11.0
+# AAC at 128k and MP3 at 128k decode up to about 1 dB over the peaks they were given.
+CODEC_HEADROOM_DB = 1.0
+LIMITER_RATE = 192_000
 MIN_CHUNK_S = 120.0
+# Digital silence (-inf) stored as this, so the figures stay plain JSON numbers.
+SILENCE_FLOOR_DB = -120.0
 _FRAME = re.compile(
     r"t:\s*([\d.]+)\s+TARGET:.*?M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)"
 )
@@ -47,6 +60,9 @@ class Loudness(msgspec.Struct, kw_only=True):
     output_i: float | None = None
     output_tp: float | None = None
     normalised: bool = True
+    # Each source channel's RMS level (dBFS) and the fix for a dead one ("" when none).
+    channels_db: list[float] = msgspec.field(default_factory=list)
+    repair: str = ""
 
 
 def _mean_db(values: list[float]) -> float:
@@ -109,9 +125,12 @@ def measure_loudness(
     work_dir: Path,
     cancel: Cancel | None = None,
     chunks: int | None = None,
+    track: AudioInfo | None = None,
 ) -> tuple[Loudness, list[RunStats]]:
-    """First pass: measure the source's first audio stream on `chunks` cores in parallel."""
-    assert probe.audio is not None
+    """First pass: measure an audio track (the default one unless `track` is given) on `chunks`
+    cores in parallel, with each channel's level beside it."""
+    audio = track or probe.audio
+    assert audio is not None
     count = chunks or max(1, min(os.cpu_count() or 1, int(probe.duration // MIN_CHUNK_S) or 1, 4))
     span = probe.duration / count
     jobs: list[Callable[[Cancel], RunStats]] = []
@@ -120,7 +139,7 @@ def measure_loudness(
         # Each chunk after the first starts 3 s early so its short-term window is whole at the seam.
         lead = 3.0 if i else 0.0
         start, length = i * span - lead, span + lead
-        log = work_dir / f"loudness-{i}.log"
+        log = work_dir / f"loudness-{audio.index}-{i}.log"
         logs.append(log)
         cmd = [FFMPEG, "-v", "verbose"]
         if start > 0:
@@ -128,20 +147,35 @@ def measure_loudness(
         cmd += input_args(source, probe.demuxer)
         if i < count - 1:
             cmd += ["-t", f"{length:.3f}"]
-        cmd += ["-map", f"0:{probe.audio.index}", "-vn", "-sn", "-dn"]
-        cmd += ["-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"]
+        cmd += ["-map", f"0:{audio.index}", "-vn", "-sn", "-dn"]
+        cmd += ["-af", f"{ASTATS_FILTER},ebur128=peak=true:framelog=verbose", "-f", "null", "-"]
         jobs.append(_runner(cmd, settings, work_dir, log))
     stats = run_parallel(jobs, cancel=cancel)
     momentary: list[float] = []
     short_term: list[float] = []
     peak = -99.0
+    channels: list[tuple[list[float], float]] = []
     for i, log in enumerate(logs):
         text = log.read_text(errors="replace")
         m, s, p = _parse_meter_log(text, 3.0 if i else 0.4, 3.0)
         momentary += m
         short_term += s
         peak = max(peak, p)
-    return combine_loudness(momentary, short_term, peak, settings), stats
+        channels.append((parse_channel_levels(text), span))
+    loudness = combine_loudness(momentary, short_term, peak, settings)
+    return with_channels(loudness, combine_levels(channels)), stats
+
+
+def with_channels(loudness: Loudness, levels: ChannelLevels) -> Loudness:
+    """The figures as the repaired stereo will measure: a dead channel filled from the live one
+    adds its energy, so the integrated level and its gate rise by the same amount."""
+    shift = loudness_shift_db(levels)
+    loudness.channels_db = [round(max(v, SILENCE_FLOOR_DB), 2) for v in levels.rms_db]
+    loudness.repair = repair_filter(levels)
+    if shift and loudness.normalised:
+        loudness.input_i = round(loudness.input_i + shift, 2)
+        loudness.input_thresh = round(loudness.input_thresh + shift, 2)
+    return loudness
 
 
 def _runner(
@@ -156,19 +190,43 @@ def _runner(
 
 
 def normalise_filter(loudness: Loudness, sample_rate: int) -> str:
-    """The second pass: loudnorm given the first pass's figures, back to a normal sample rate.
+    """The second pass: the gain to the target, the true peak kept under the ceiling, back to a
+    normal sample rate.
 
-    loudnorm resamples to 192 kHz to find true peaks; `aresample` brings it back. Silence is left
-    alone (its measured -70 LUFS would ask for +54 dB of gain on the noise floor).
+    When the constant gain keeps the peaks under the ceiling, loudnorm applies it (`linear=true`,
+    given the first pass's figures). When it would not (a quiet recording with a few loud
+    transients), loudnorm would fall back to its dynamic mode, which misses the target by 9 LU
+    and lets true peaks through (measured: -25 LUFS, +1.1 dBTP in the MP3); instead the gain is
+    applied and a limiter holds the peaks at 192 kHz, where sample peaks are true peaks within
+    a tenth of a dB. Lossy encoders add their own overshoot, so both aim `CODEC_HEADROOM_DB`
+    under the ceiling. Silence is left alone (its measured -70 LUFS would ask for +54 dB of gain
+    on the noise floor).
     """
     if not loudness.normalised:
-        return f"aresample={sample_rate}"
+        return f"{loudness.repair}aresample={sample_rate}"
+    ceiling = loudness.target_tp - CODEC_HEADROOM_DB
+    gain = loudness.target_i - loudness.input_i
+    if loudness.input_tp + gain > ceiling:
+        limit = 10 ** (ceiling / 20)
+        return (
+            f"{loudness.repair}volume={gain:.2f}dB,aresample={LIMITER_RATE},"
+            f"alimiter=limit={limit:.4f}:attack=5:release=50:level=disabled,"
+            f"aresample={sample_rate}"
+        )
     return (
-        f"loudnorm=I={loudness.target_i}:TP={loudness.target_tp}:LRA={LRA_TARGET}"
-        f":measured_I={loudness.input_i}:measured_TP={loudness.input_tp}"
-        f":measured_LRA={loudness.input_lra}:measured_thresh={loudness.input_thresh}"
+        f"{loudness.repair}loudnorm=I={loudness.target_i}:TP={ceiling}:LRA={LRA_TARGET}"
+        f":measured_I={_within(loudness.input_i, -99, 0)}"
+        f":measured_TP={_within(loudness.input_tp, -99, 99)}"
+        f":measured_LRA={_within(loudness.input_lra, 0, 99)}"
+        f":measured_thresh={_within(loudness.input_thresh, -99, 0)}"
         f":offset=0:linear=true:print_format=json,aresample={sample_rate}"
     )
+
+
+def _within(value: float, low: float, high: float) -> float:
+    """loudnorm refuses a figure outside its option's range (a clipped square wave measures
+    +0.4 LUFS): clamped, the gain it asks for is at least as much of a cut as it should be."""
+    return min(max(value, low), high)
 
 
 def parse_loudnorm_json(log: str) -> dict[str, float]:

@@ -27,15 +27,32 @@ __all__ = [
 
 # ffprobe's format_name -> the demuxer we then name with `-f`. Only these containers are read;
 # playlist-like demuxers (hls, concat, image2, tee, ...) are never allowed to guess their way in.
+# The names are the demuxers' own: a whitelist token such as "wmv", "ts", "vob" or "aif" matches
+# nothing and refuses the file.
 ALLOWED_FORMATS: dict[str, str] = {
-    "mov,mp4,m4a,3gp,3g2,mj2": "mov",
+    "mov,mp4,m4a,3gp,3g2,mj2": "mov",  # also 3GP voice memos and ALAC in .m4a
     "matroska,webm": "matroska",
     "mp3": "mp3",
     "wav": "wav",
     "flac": "flac",
-    "ogg": "ogg",
+    "ogg": "ogg",  # Vorbis and Opus
     "aac": "aac",
+    "asf": "asf",  # Windows Media audio and video (WMA, WMV)
+    "dv": "dv",  # MiniDV transfers
+    "mpeg": "mpeg",  # MPEG-1/2 program streams: DVD VOB, .mpg
+    "mpegts": "mpegts",  # camcorder AVCHD (.mts, .m2ts) and broadcast recorders
+    "aiff": "aiff",
+    "avi": "avi",
+    "amr": "amr",  # phone voice memos with the #!AMR header
 }
+ACCEPTED_NAMES = (
+    "audio: MP3, M4A/ALAC, WAV, AIFF, FLAC, OGG/Opus, WMA, AMR; "
+    "video: MP4, MOV, MKV, WebM, WMV, AVI, MPEG, DVD VOB, DV, AVCHD/MPEG-TS, 3GP"
+)
+INTERLACED_ORDERS = {"tt", "bb", "tb", "bt"}
+# Codecs whose streams are usually interlaced without saying so in the header (DV is always;
+# DVD MPEG-2 mostly): their frames carry the flag, which the deinterlacer reads frame by frame.
+INTERLACE_PRONE_CODECS = {"dvvideo", "mpeg2video"}
 FORMAT_WHITELIST = ",".join(ALLOWED_FORMATS.values())
 COVER_CODECS = {"mjpeg", "png", "bmp", "gif", "webp"}
 HDR_TRANSFERS = {"smpte2084", "arib-std-b67"}
@@ -53,7 +70,7 @@ class VideoInfo(msgspec.Struct, kw_only=True):
     codec: str
     width: int  # as stored
     height: int
-    display_width: int  # as shown, after rotation
+    display_width: int  # as shown: square pixels (anamorphic widened), after rotation
     display_height: int
     rotation: int  # degrees, 0/90/180/270
     frame_rate: float  # the average rate; what the output is made constant at
@@ -62,6 +79,11 @@ class VideoInfo(msgspec.Struct, kw_only=True):
     bit_depth: int
     hdr: bool
     bit_rate: int | None = None
+    sample_aspect: str = "1:1"  # of a stored pixel; DV and DVD widescreen are not square
+    field_order: str = "progressive"  # ffprobe's: progressive, tt, bb, tb, bt or unknown
+    interlaced: bool = False  # worth deinterlacing (each frame's own flag decides)
+    end: float | None = None  # seconds from the file's start, when the stream says
+    frame_count: int | None = None
 
 
 class AudioInfo(msgspec.Struct, kw_only=True):
@@ -71,6 +93,10 @@ class AudioInfo(msgspec.Struct, kw_only=True):
     channels: int
     channel_layout: str = ""
     bit_rate: int | None = None
+    language: str = ""  # the stream's tag as written (ISO 639-2 "eng", or "en"), if any
+    title: str = ""
+    default: bool = False  # the stream's default disposition
+    end: float | None = None  # seconds from the file's start, when the stream says
 
 
 class Probe(msgspec.Struct, kw_only=True):
@@ -81,7 +107,9 @@ class Probe(msgspec.Struct, kw_only=True):
     size: int
     bit_rate: int | None = None
     video: VideoInfo | None = None
-    audio: AudioInfo | None = None
+    audio: AudioInfo | None = None  # the default track: what plays first and what is downloaded
+    audios: list[AudioInfo] = msgspec.field(default_factory=list)  # every track, default first
+    start_time: float = 0.0  # of the file's clock (a broadcast recording may start hours in)
     cover_art_index: int | None = None
     streams: list[StreamInfo] = msgspec.field(default_factory=list)
     tags: dict[str, str] = msgspec.field(default_factory=dict)
@@ -136,8 +164,37 @@ def _is_cover(stream: dict[str, Any]) -> bool:
     return stream.get("codec_name") in COVER_CODECS and (_int(stream.get("nb_frames")) or 0) <= 1
 
 
-def _video(stream: dict[str, Any]) -> VideoInfo:
-    width, height = int(stream.get("width") or 0), int(stream.get("height") or 0)
+def _sample_aspect(stream: dict[str, Any]) -> Fraction:
+    try:
+        sar = Fraction(str(stream.get("sample_aspect_ratio") or "1:1").replace(":", "/"))
+    except (ValueError, ZeroDivisionError):
+        return Fraction(1)
+    # 0:1 means unknown; anything wilder than 4:1 is a broken header, not a picture.
+    return sar if Fraction(1, 4) <= sar <= 4 else Fraction(1)
+
+
+def _end(stream: dict[str, Any], file_start: float) -> float | None:
+    """Where the stream ends, in seconds from the file's start, if its header says."""
+    try:
+        duration = float(stream["duration"])
+        start = float(stream.get("start_time") or file_start)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return round(max(0.0, start - file_start) + duration, 3)
+
+
+def _interlaced(stream: dict[str, Any]) -> bool:
+    order = str(stream.get("field_order") or "unknown")
+    if order in INTERLACED_ORDERS:
+        return True
+    return order == "unknown" and stream.get("codec_name") in INTERLACE_PRONE_CODECS
+
+
+def _video(stream: dict[str, Any], file_start: float = 0.0) -> VideoInfo:
+    stored_width, height = int(stream.get("width") or 0), int(stream.get("height") or 0)
+    sar = _sample_aspect(stream)
+    # Square pixels: widen (never squeeze) by the sample aspect ratio, to an even width.
+    width = max(2, int(stored_width * sar / 2) * 2) if sar != 1 else stored_width
     rotation = _rotation(stream)
     avg, real = _rate(stream.get("avg_frame_rate")), _rate(stream.get("r_frame_rate"))
     # r_frame_rate is the lowest rate that represents every timestamp; when it differs from the
@@ -147,7 +204,7 @@ def _video(stream: dict[str, Any]) -> VideoInfo:
     return VideoInfo(
         index=int(stream["index"]),
         codec=str(stream.get("codec_name", "")),
-        width=width,
+        width=stored_width,
         height=height,
         display_width=height if swap else width,
         display_height=width if swap else height,
@@ -158,10 +215,16 @@ def _video(stream: dict[str, Any]) -> VideoInfo:
         bit_depth=_bit_depth(stream),
         hdr=stream.get("color_transfer") in HDR_TRANSFERS,
         bit_rate=_int(stream.get("bit_rate")),
+        sample_aspect=f"{sar.numerator}:{sar.denominator}",
+        field_order=str(stream.get("field_order") or "unknown"),
+        interlaced=_interlaced(stream),
+        end=_end(stream, file_start),
+        frame_count=_int(stream.get("nb_frames")),
     )
 
 
-def _audio(stream: dict[str, Any]) -> AudioInfo:
+def _audio(stream: dict[str, Any], file_start: float = 0.0) -> AudioInfo:
+    tags = {str(k).lower(): str(v) for k, v in stream.get("tags", {}).items()}
     return AudioInfo(
         index=int(stream["index"]),
         codec=str(stream.get("codec_name", "")),
@@ -169,7 +232,17 @@ def _audio(stream: dict[str, Any]) -> AudioInfo:
         channels=_int(stream.get("channels")) or 0,
         channel_layout=str(stream.get("channel_layout", "")),
         bit_rate=_int(stream.get("bit_rate")),
+        language=tags.get("language", "") if tags.get("language") != "und" else "",
+        title=tags.get("title", ""),
+        default=bool(stream.get("disposition", {}).get("default")),
+        end=_end(stream, file_start),
     )
+
+
+def _default_first(audios: list[AudioInfo]) -> list[AudioInfo]:
+    """Tracks in their order, the one marked default first (the first track when none is)."""
+    default = next((a for a in audios if a.default), audios[0] if audios else None)
+    return [a for a in audios if a is default] + [a for a in audios if a is not default]
 
 
 def parse_probe(raw: dict[str, Any], size: int) -> Probe:
@@ -195,6 +268,8 @@ def parse_probe(raw: dict[str, Any], size: int) -> Probe:
     duration = _duration(fmt, videos + audios)
     if duration <= 0:
         raise MediaRejected("the file has no duration (it is empty or damaged)")
+    file_start = _float(fmt.get("start_time"))
+    tracks = _default_first([_audio(s, file_start) for s in audios])
     return Probe(
         container=container,
         demuxer=ALLOWED_FORMATS[container],
@@ -202,8 +277,10 @@ def parse_probe(raw: dict[str, Any], size: int) -> Probe:
         duration=round(duration, 3),
         size=size,
         bit_rate=_int(fmt.get("bit_rate")),
-        video=_video(videos[0]) if videos else None,
-        audio=_audio(audios[0]) if audios else None,
+        video=_video(videos[0], file_start) if videos else None,
+        audio=tracks[0] if tracks else None,
+        audios=tracks,
+        start_time=file_start,
         cover_art_index=int(covers[0]["index"]) if covers and not videos else None,
         streams=[
             StreamInfo(
@@ -216,6 +293,13 @@ def parse_probe(raw: dict[str, Any], size: int) -> Probe:
         ],
         tags={str(k): str(v) for k, v in fmt.get("tags", {}).items()},
     )
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _duration(fmt: dict[str, Any], streams: list[dict[str, Any]]) -> float:
@@ -254,12 +338,17 @@ def check_limits(probe: Probe, settings: Settings) -> None:
 def _check_decodes_to_the_end(
     path: Path, probe: Probe, settings: Settings, work_dir: Path, cancel: Cancel | None
 ) -> float:
-    """Decode the last seconds: a truncated file probes fine from its header but ends early."""
-    stream = probe.video or probe.audio
-    assert stream is not None
+    """Decode the last seconds: a truncated file probes fine from its header but ends early.
+
+    Every audio and video stream is decoded, so a file whose audio outlasts its picture (or the
+    reverse) is whole as long as its longest stream reaches the stated end.
+    """
     start = max(0.0, probe.duration - 2.0)
     cmd = [FFMPEG, "-v", "error", "-ss", f"{start:.3f}", *input_args(path, probe.demuxer)]
-    cmd += ["-map", f"0:{stream.index}", "-f", "null", "-"]
+    indexes = [probe.video.index] if probe.video is not None else []
+    for index in [*indexes, *(a.index for a in probe.audios)]:
+        cmd += ["-map", f"0:{index}"]
+    cmd += ["-f", "null", "-"]
     try:
         stats = run_ffmpeg(cmd, timeout=settings.ffprobe_timeout_s, cwd=work_dir, cancel=cancel)
     except FFmpegFailed as exc:
@@ -304,10 +393,7 @@ def _probe(
 
 def _unreadable_reason(log: str) -> str:
     if "not on whitelist" in log or "Format not" in log:
-        return (
-            "the file is not in a container we accept "
-            "(audio: MP3, M4A, WAV, FLAC, OGG; video: MP4, MOV, MKV, WebM)"
-        )
+        return f"the file is not in a container we accept ({ACCEPTED_NAMES})"
     if "moov atom not found" in log:
         return "the file is truncated: the MP4 index is missing"
     return "the file is not audio or video we can read"

@@ -107,6 +107,7 @@ def test_truncated_mp4_with_index_first_is_refused(media, tmp_path, settings):
 
 
 def test_unsupported_container_is_refused_by_name(tmp_path, settings):
-    avi = make(tmp_path / "clip.avi", "-f", "lavfi", "-i", "testsrc2=s=160x120:d=1")
+    # NUT is ffmpeg's own container: ffprobe reads it, no church's archive holds it.
+    nut = make(tmp_path / "clip.nut", "-f", "lavfi", "-i", "testsrc2=s=160x120:d=1")
     with pytest.raises(MediaRejected, match="container"):
-        probe_media(Path(avi), settings)
+        probe_media(Path(nut), settings)
