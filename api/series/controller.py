@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import msgspec
@@ -16,23 +15,15 @@ from api.auth.middleware import creators_only, ensure_can_change
 from api.auth.tokens import AuthUser
 from api.errors import NotFound
 from api.invalidation import invalidate
+from api.series.feed_response import RSS, feed_response
 from api.series.feeds import (
-    Channel,
-    Episode,
     all_sermons_channel,
     episodes,
-    render_feed,
     series_channel,
-    validators,
 )
 from api.series.schemas import SeriesIn, SeriesOut, SeriesPatch
 from models import Series, utcnow
 from settings import Settings
-
-RSS = "application/rss+xml; charset=utf-8"
-# Podcast apps poll every few minutes to hours; the CDN keeps a copy this long, and publishing
-# invalidates it at once.
-FEED_CACHE = "public, max-age=300"
 
 
 def series_out(settings: Settings, series: Series) -> SeriesOut:
@@ -127,7 +118,7 @@ class SeriesController(Controller):
     ) -> Response[bytes]:
         series = await _series(db, series_id)
         channel = series_channel(settings, series)
-        return _feed_response(request, settings, channel, await episodes(db, series.id))
+        return feed_response(request, settings, channel, await episodes(db, series.id))
 
 
 @get(
@@ -142,35 +133,4 @@ async def all_sermons_feed(
     db: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
 ) -> Response[bytes]:
-    return _feed_response(
-        request, settings, all_sermons_channel(settings), await episodes(db, None)
-    )
-
-
-def _feed_response(
-    request: Request[Any, Any, Any], settings: Settings, channel: Channel, items: list[Episode]
-) -> Response[bytes]:
-    etag, last_modified = validators(channel, items)
-    headers = {
-        "ETag": etag,
-        "Last-Modified": format_datetime(last_modified, usegmt=True),
-        "Cache-Control": FEED_CACHE,
-    }
-    if _not_modified(request, etag, last_modified):
-        return Response(b"", status_code=304, headers=headers, media_type=RSS)
-    return Response(render_feed(settings, channel, items), headers=headers, media_type=RSS)
-
-
-def _not_modified(request: Request[Any, Any, Any], etag: str, last_modified: Any) -> bool:
-    """RFC 9110 §13.1: If-None-Match wins; If-Modified-Since counts only without it."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or etag in tags
-    since = request.headers.get("if-modified-since")
-    if since:
-        try:
-            return last_modified <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
+    return feed_response(request, settings, all_sermons_channel(settings), await episodes(db, None))

@@ -8,11 +8,12 @@ validator (ETag) is a digest of what the feed is made of, so a 304 costs one que
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
-from sqlalchemy import and_, select
+from sqlalchemy import Row, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.series.podcast_index import PodcastIndexEntryExtension, PodcastIndexExtension, podcast_guid
@@ -92,7 +93,25 @@ async def episodes(db: AsyncSession, series_id: str | None) -> list[Episode]:
         if series_id
         else query.where(Content.kind == "sermon")
     )
-    rows = (await db.execute(query)).all()
+    return await _with_captions(db, (await db.execute(query)).all())
+
+
+async def episodes_of(db: AsyncSession, content_ids: list[str]) -> list[Episode]:
+    """The listed ones of `content_ids` as feed items, in the order given (a playlist's)."""
+    if not content_ids:
+        return []
+    query = (
+        select(Content, Asset)
+        .join(
+            Asset, and_(Asset.content_id == Content.id, Asset.generation == Content.live_generation)
+        )
+        .where(listed(), Asset.kind == "mp3", Content.id.in_(content_ids))
+    )
+    found = {e.content.id: e for e in await _with_captions(db, (await db.execute(query)).all())}
+    return [found[content_id] for content_id in content_ids if content_id in found]
+
+
+async def _with_captions(db: AsyncSession, rows: Sequence[Row[Content, Asset]]) -> list[Episode]:
     seen: dict[str, Episode] = {}
     for content, mp3 in rows:
         seen.setdefault(content.id, Episode(content=content, mp3=mp3, captions=[]))
