@@ -18,10 +18,8 @@ from api.auth.middleware import BearerAuthMiddleware
 from api.auth.rate_limit import STORE, auth_rate_limit, rate_limit_store
 from api.catalog.controller import CatalogController
 from api.cdn import cdn_object
-from api.content.clips import ClipsController
 from api.content.controller import ContentController
 from api.content.events import content_events
-from api.content.trim import TrimController
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.events import channels_plugin
@@ -32,7 +30,6 @@ from api.platform import PLATFORM_HANDLERS
 from api.response_cache import ChangeListener, ResponseCache, ResponseCacheMiddleware
 from api.series.controller import SeriesController, all_sermons_feed
 from api.uploads import UploadsController
-from api.web import template_config, web_handlers
 from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
 from settings import Settings, get_settings
@@ -41,8 +38,6 @@ API_HANDLERS: list = [
     AuthController,
     UsersController,
     ContentController,
-    TrimController,
-    ClipsController,
     CatalogController,
     UploadsController,
     content_events,
@@ -85,9 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api_v1 = Router(path="/api/v1", route_handlers=API_HANDLERS)
     return Litestar(
-        route_handlers=[api_v1, healthz, readyz, cdn_object, MetricsController]
-        + web_handlers(settings),
-        template_config=template_config(settings),
+        route_handlers=[api_v1, healthz, readyz, cdn_object, MetricsController],
         dependencies=DEPENDENCIES,
         lifespan=[resources],
         plugins=[channels_plugin(settings)],

@@ -174,8 +174,11 @@ def database_error_handler(
 
 
 def data_error_handler(request: Request[Any, Any, Any], exc: DataError) -> Response[dict[str, Any]]:
-    """A rule of the data (models/errors.py) refused what the caller sent: their mistake, a 422."""
-    return api_error_handler(request, InvalidInput(str(exc)))
+    """A rule of the data (models/errors.py) refused what the caller sent: their mistake, a 422
+    with the rule's own code when it has one."""
+    error = InvalidInput(str(exc))
+    error.code = getattr(exc, "code", InvalidInput.code)
+    return api_error_handler(request, error)
 
 
 EXCEPTION_HANDLERS = {
