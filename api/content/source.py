@@ -126,6 +126,9 @@ async def accept_source(
     old_key = content.source_key
     content.source_key, content.source_bytes, content.source_sha256 = key, size, sha256
     content.media_type = None
+    # A new source starts uncut: a range chosen on the old one means nothing on it.
+    content.range_start_s = content.range_end_s = None
+    content.edit = None
     start_generation(db, content)  # type: ignore[arg-type]
     content.updated_at = utcnow()
     await db.commit()
