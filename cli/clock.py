@@ -15,7 +15,6 @@ def clock() -> None:
     """Run the periodic tasks until stopped."""
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level)
-    import workers.actors  # noqa: F401  (tasks send messages: declare the actors first)
     from workers.scheduler import run_forever
 
     with contextlib.suppress(KeyboardInterrupt):

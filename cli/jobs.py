@@ -59,7 +59,6 @@ def _fail(message: str) -> None:
 
 def _setup() -> None:
     settings_or_exit()
-    import workers.actors  # noqa: F401  (retries send messages: declare the actors first)
 
 
 @click.group()

@@ -63,8 +63,6 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     job_max_backoff_ms: int = 300_000
     # A queued job whose message is in no Redis queue this long after it was sent is sent again.
     job_resend_after_s: int = 30
-    # Worker threads' claims and successes written together, a round at a time (PostgreSQL).
-    job_group_commit: bool = True
     # Workers' Prometheus exporter (one per `dramatiq` command); 0 turns it off.
     worker_metrics_port: int = 0
     # When set, both /metrics endpoints answer only `Authorization: Bearer <token>`.

@@ -1,4 +1,9 @@
-"""One thin actor per plan step, plus the orchestrator's `advance`. Import this to declare them."""
+"""Every actor, declared in one place: one thin actor per plan step, the orchestrator's
+`advance`, the retirement of old generations and the two live-recording actors.
+
+Only a worker process imports this (the `dramatiq workers.actors` command line). Everything
+else sends messages by name (`workers.messages`) and never needs the actors declared.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,10 @@ from dramatiq.middleware import Retries
 from pipelines.errors import PipelineError
 from pipelines.plans import STEPS
 from settings import get_settings
+from workers import attempts, generations, live
 from workers.broker import setup_broker
 from workers.execute import run_step
-from workers.generations import cleanup_generation  # noqa: F401  (declares the io actor)
-from workers.jobs import current_claim
+from workers.messages import ACTOR_QUEUES
 from workers.metrics import WorkerMetrics
 from workers.orchestrator import advance_content
 from workers.tracking import JobTracking, is_transient
@@ -32,8 +37,8 @@ MAX_RETRIES = max(0, settings.job_max_attempts - 1)
 def _retry_when(retries: int, exc: BaseException) -> bool:
     """Transient failures retry while the job has attempts left; the job row counts attempts
     (crash redeliveries included), not Dramatiq's per-message retry count."""
-    claim = current_claim()
-    left = claim.attempts_left if claim is not None else retries < MAX_RETRIES
+    attempt = attempts.current()
+    left = attempt.claim.attempts_left if attempt is not None else retries < MAX_RETRIES
     return is_transient(exc) and left
 
 
@@ -67,10 +72,30 @@ broker.add_middleware(JobTracking(set(STEP_ACTORS)), before=Retries)
 broker.add_middleware(WorkerMetrics(set(STEP_ACTORS)), before=Retries)
 
 
-@dramatiq.actor(queue_name="default", max_retries=5, min_backoff=1_000)
+@dramatiq.actor(queue_name=ACTOR_QUEUES["advance"], max_retries=5, min_backoff=1_000)
 def advance(content_id: str) -> None:
     """Enqueue the ready steps of a content (sent by the API when a source is whole)."""
     advance_content(content_id)
 
 
-import workers.live  # noqa: E402,F401  (declares start_egress and ingest_recording on io)
+@dramatiq.actor(queue_name=ACTOR_QUEUES["cleanup_generation"], max_retries=5, min_backoff=5_000)
+def cleanup_generation(content_id: str, live_generation: int) -> None:
+    """Retire the generations older than the live one (sent with a grace period's delay)."""
+    generations.cleanup_generations(content_id, live_generation)
+
+
+@dramatiq.actor(
+    queue_name=ACTOR_QUEUES["start_egress"], max_retries=3, min_backoff=1_000, time_limit=120_000
+)
+def start_egress(session_id: str) -> None:
+    live.start_egress(session_id)
+
+
+@dramatiq.actor(
+    queue_name=ACTOR_QUEUES["ingest_recording"],
+    max_retries=5,
+    min_backoff=5_000,
+    time_limit=300_000,
+)
+def ingest_recording(session_id: str, egress_id: str) -> None:
+    live.ingest_recording(session_id, egress_id)

@@ -8,7 +8,6 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
 from settings import Settings, get_settings
-from workers.acks import HoldingRedisBroker
 
 QUEUES = ("transcode", "media", "io", "default")
 
@@ -16,8 +15,7 @@ QUEUES = ("transcode", "media", "io", "default")
 def build_broker(settings: Settings) -> RedisBroker:
     # Dramatiq's defaults re-deliver a killed worker's messages only after minutes (a 60 s heartbeat
     # and a 0.1% maintenance chance); these settings bring it to seconds (LIBRARIES.md 1.7).
-    # Its consumers can hold a message's ack until the step's success is committed (workers.acks).
-    broker = HoldingRedisBroker(
+    broker = RedisBroker(
         url=settings.redis_url,
         namespace=settings.broker_namespace,
         heartbeat_timeout=settings.broker_heartbeat_timeout_ms,

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from models import Content, Job, utcnow
-from workers import jobs
+from workers import jobs, messages
 from workers.db import session_scope
 from workers.orchestrator import advance_content, send_job, start_generation
 
@@ -202,8 +202,6 @@ def cancel_generation(session: Session, content: Content) -> list[str]:
 
 def reprocess_content(content_id: str) -> int:
     """Process the content's source again as a new generation; returns the generation."""
-    from workers.actors import advance
-
     with session_scope() as session:
         content = session.scalars(
             select(Content).where(Content.id == content_id).with_for_update()
@@ -217,5 +215,5 @@ def reprocess_content(content_id: str) -> int:
         cancel_generation(session, content)
         generation = content.generation
     jobs.announce(content_id, {"type": "content", "status": "processing"})
-    advance.send(content_id)
+    messages.send("advance", content_id)
     return generation

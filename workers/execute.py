@@ -1,4 +1,4 @@
-"""Running one step: load its job and content, call the pipeline, store what it made."""
+"""Running one step: load its job and content, fetch its source, call the pipeline."""
 
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from pipelines.context import StepContext
 from pipelines.plans import STEPS, step_function
 from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import Settings, get_settings
-from workers import jobs
-from workers.completion import complete
+from workers import attempts, jobs
 from workers.db import autocommit
 from workers.inputs import LOAD, StepInputs, inputs_from_rows
-from workers.store import generation_prefix
+from workers.outputs import generation_prefix
 
 log = logging.getLogger(__name__)
 
@@ -205,12 +204,14 @@ def _load(job_id: str) -> StepInputs:
 
 
 def run_step(step: str, job_id: str) -> None:
-    """Load, call the pipeline, store. The JobTracking middleware has claimed the job already."""
+    """Load, call the pipeline, and hand what it made to the attempt: the JobTracking middleware
+    claimed the job before this runs and records the success after it returns."""
     settings = get_settings()
-    claim = jobs.current_claim()
-    if claim is None or claim.job_id != job_id:
+    attempt = attempts.current()
+    if attempt is None or attempt.claim.job_id != job_id:
         raise jobs.JobGone(f"job {job_id} is not claimed by this thread")
-    inputs = claim.inputs or jobs.durably(lambda: _load(job_id))
+    claim = attempt.claim
+    inputs = jobs.durably(lambda: _load(job_id))
     content_id, generation, source_key = inputs.content_id, inputs.generation, inputs.source_key
 
     storage = _storage(settings)
@@ -234,7 +235,7 @@ def run_step(step: str, job_id: str) -> None:
         with Heartbeat(claim, cancel) as beat:
             ctx.on_progress = beat.report
             result = step_function(step)(ctx)
-        complete(claim, step, generation, result)
+        attempt.made(generation, result)
     finally:
         if ctx.work_dir_made:
             shutil.rmtree(work_dir, ignore_errors=True)

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import logging
 
-import dramatiq
 from sqlalchemy import delete, select
 
 from models import Asset, Content
 from pipelines.storage import storage_from_settings
 from pipelines.storage.cdn import stable_paths
 from settings import get_settings
-from workers.broker import setup_broker
 from workers.db import session_scope
 from workers.invalidation import request_invalidation
-from workers.store import generation_prefix
+from workers.outputs import generation_prefix
 
-__all__ = ["cleanup_generations", "schedule_cleanup"]
+__all__ = ["cleanup_generations"]
 
 log = logging.getLogger(__name__)
-setup_broker()
 
 
 def _generation_of(key: str) -> int | None:
@@ -62,14 +59,3 @@ def cleanup_generations(content_id: str, live: int) -> int:
     request_invalidation(paths, content_id)
     log.info("content %s: generations %s retired (%d objects)", content_id, old, deleted)
     return deleted
-
-
-@dramatiq.actor(queue_name="io", max_retries=5, min_backoff=5_000)
-def cleanup_generation(content_id: str, live: int) -> None:
-    cleanup_generations(content_id, live)
-
-
-def schedule_cleanup(content_id: str, live: int) -> None:
-    """Called when `live` became the content's live generation."""
-    grace_ms = int(get_settings().old_generation_grace_s * 1000)
-    cleanup_generation.send_with_options(args=(content_id, live), delay=grace_ms or None)

@@ -10,18 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import msgspec
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from models import Job, table_of, utcnow
-from workers.db import autocommit, session_scope
+from workers.db import autocommit, transaction
 from workers.events import content_channel, publish
 
 log = logging.getLogger(__name__)
@@ -57,24 +56,10 @@ class Claim(msgspec.Struct, frozen=True):
     step: str
     attempt: int
     max_attempts: int
-    # What the step reads before it runs, when the claim fetched it in the same round trip.
-    inputs: Any = None
 
     @property
     def attempts_left(self) -> bool:
         return self.attempt < self.max_attempts
-
-
-_local = threading.local()
-
-
-def current_claim() -> Claim | None:
-    """The claim of the step running on this worker thread (set by the JobTracking middleware)."""
-    return getattr(_local, "claim", None)
-
-
-def set_current_claim(claim: Claim | None) -> None:
-    _local.claim = claim
 
 
 def _lost_connection(exc: BaseException) -> bool:
@@ -125,90 +110,105 @@ def job_event(row: Any) -> dict[str, Any]:
     }
 
 
-def _mark_dead(job: Job, reason: str, code: str) -> None:
-    job.status = "dead"
-    job.error = reason
-    job.error_code = code
-    job.finished_at = utcnow()
+class ClaimDecision(NamedTuple):
+    """What a delivered message finds its job wanting: `run` it, or not; and, when no attempt
+    is left, that the job ends dead with a reason."""
+
+    run: bool
+    dead_reason: str | None = None
+    dead_code: str | None = None
 
 
-def claim(job_id: str, message_id: str) -> Claim:
-    """Mark a job running for this worker, counting the attempt; refuse one that needs no run.
+def decide_claim(
+    status: str,
+    job_message_id: str | None,
+    message_id: str,
+    attempts: int,
+    max_attempts: int,
+    error: str | None,
+) -> ClaimDecision:
+    """A pure decision over the job's row as it is under its lock.
 
     A message that is not the job's current one (an admin retried or the sweeper re-sent it
     since) is stale. A job found with every attempt used was killed mid-way each time (a crash
-    loop the broker's retry count cannot see): it ends `dead` here instead of running forever.
+    loop the broker's retry count cannot see): it ends `dead` instead of running forever.
     """
+    if status not in ("queued", "running"):
+        return ClaimDecision(run=False)
+    if job_message_id and job_message_id != message_id:
+        return ClaimDecision(run=False)
+    if attempts >= max_attempts:
+        if status == "running":
+            reason = f"the worker was lost {attempts} times while running this step"
+            return ClaimDecision(run=False, dead_reason=reason, dead_code="worker_lost")
+        reason = error or f"no attempts left after {attempts}"
+        return ClaimDecision(run=False, dead_reason=reason, dead_code="exhausted")
+    return ClaimDecision(run=True)
+
+
+_LOCK_JOB = (
+    select(
+        JOBS.c.id,
+        JOBS.c.content_id,
+        JOBS.c.status,
+        JOBS.c.message_id,
+        JOBS.c.attempts,
+        JOBS.c.max_attempts,
+        JOBS.c.error,
+    )
+    .where(JOBS.c.id == bindparam("job_id"))
+    .with_for_update()
+)
+
+
+def claim(job_id: str, message_id: str) -> Claim:
+    """Mark a job running for this worker, counting the attempt; raise JobGone for a job that
+    needs no run (see `decide_claim`). One transaction: the job's row is locked, decided on,
+    and written once."""
 
     def transition() -> tuple[Claim | None, dict[str, Any] | None, str | None]:
-        with session_scope() as session:
-            job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).first()
-            if job is None or job.status in ("succeeded", "cancelled", "dead", "failed"):
+        with transaction() as connection:
+            job = connection.execute(_LOCK_JOB, {"job_id": job_id}).first()
+            if job is None:
                 return None, None, None
-            if job.message_id and job.message_id != message_id:
+            decision = decide_claim(
+                job.status, job.message_id, message_id, job.attempts, job.max_attempts, job.error
+            )
+            if decision.dead_reason is not None:
+                values: dict[str, Any] = {
+                    "status": "dead",
+                    "error": decision.dead_reason,
+                    "error_code": decision.dead_code,
+                    "finished_at": utcnow(),
+                }
+            elif decision.run:
+                now = utcnow()
+                values = {
+                    "status": "running",
+                    "attempts": job.attempts + 1,
+                    "progress": 0.0,
+                    "worker": WORKER_NAME,
+                    "message_id": message_id,
+                    "started_at": now,
+                    "heartbeat_at": now,
+                    "finished_at": None,
+                }
+            else:
                 return None, None, None
-            if job.attempts >= job.max_attempts:
-                if job.status == "running":
-                    reason = f"the worker was lost {job.attempts} times while running this step"
-                else:
-                    reason = job.error or f"no attempts left after {job.attempts}"
-                _mark_dead(job, reason, "worker_lost" if job.status == "running" else "exhausted")
-                session.flush()
-                return None, job_event(job), job.content_id
-            job.status = "running"
-            job.attempts += 1
-            job.progress = 0.0
-            job.worker = WORKER_NAME
-            job.message_id = message_id
-            job.started_at = job.heartbeat_at = utcnow()
-            job.finished_at = None
-            session.flush()
-            held = Claim(job.id, job.content_id, job.step, job.attempts, job.max_attempts)
-            return held, job_event(job), job.content_id
+            row = connection.execute(
+                update(JOBS).where(JOBS.c.id == job_id).values(**values).returning(*_EVENT_COLUMNS)
+            ).one()
+        if not decision.run:
+            return None, job_event(row), row.content_id
+        held = Claim(row.id, row.content_id, row.step, row.attempts, job.max_attempts)
+        return held, job_event(row), row.content_id
 
-    def fast_or_slow() -> tuple[Claim | None, dict[str, Any] | None, str | None]:
-        return _claim_runnable(job_id, message_id) or transition()
-
-    held, event, content_id = durably(fast_or_slow)
+    held, event, content_id = durably(transition)
     if event is not None and content_id is not None:
         announce(content_id, event)
     if held is None:
         raise JobGone(job_id)
     return held
-
-
-# The common claim in one statement: a queued (or redelivered) job with attempts left.
-_CLAIM = (
-    update(JOBS)
-    .where(
-        JOBS.c.id == bindparam("job_id"),
-        JOBS.c.status.in_(("queued", "running")),
-        or_(JOBS.c.message_id.is_(None), JOBS.c.message_id == bindparam("message_id")),
-        JOBS.c.attempts < JOBS.c.max_attempts,
-    )
-    .values(
-        status="running",
-        attempts=JOBS.c.attempts + 1,
-        progress=0.0,
-        worker=bindparam("worker"),
-        message_id=bindparam("message_id"),
-        started_at=bindparam("now"),
-        heartbeat_at=bindparam("now"),
-        finished_at=None,
-    )
-    .returning(*_EVENT_COLUMNS, JOBS.c.max_attempts)
-)
-
-
-def _claim_runnable(job_id: str, message_id: str) -> tuple[Claim, dict[str, Any], str] | None:
-    """None sends the caller to the full transition, which tells the other cases apart."""
-    params = {"job_id": job_id, "message_id": message_id, "worker": WORKER_NAME, "now": utcnow()}
-    with autocommit() as connection:
-        row = connection.execute(_CLAIM, params).first()
-    if row is None:
-        return None
-    held = Claim(row.id, row.content_id, row.step, row.attempts, row.max_attempts)
-    return held, job_event(row), row.content_id
 
 
 def finish(

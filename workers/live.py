@@ -7,7 +7,6 @@ import asyncio
 import logging
 import time
 
-import dramatiq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,12 +16,9 @@ from pipelines.live.livekit import start_room_recording
 from pipelines.storage import storage_from_settings
 from pipelines.storage.errors import ObjectMissing
 from settings import get_settings
-from workers.broker import setup_broker
 from workers.db import session_scope
 from workers.live_events import EGRESS_RUNNING, publish_change, session_event
 from workers.orchestrator import advance_content, start_generation
-
-setup_broker()  # before the actors below are declared
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +35,12 @@ def recording_path(session: LiveSession) -> str:
     return f"recordings/{session.id}/{{utc}}.mp4"
 
 
-# LiveKit's failures are caught and shown on the session (an admin retries them); Dramatiq's
-# retries are for the database or Redis failing under us, and are safe: the row lock and the
-# egress status make a second run start nothing twice.
-@dramatiq.actor(queue_name="io", max_retries=3, min_backoff=1_000, time_limit=120_000)
 def start_egress(session_id: str) -> None:
-    """Start recording a live session through LiveKit's Egress API, once."""
+    """Start recording a live session through LiveKit's Egress API, once.
+
+    LiveKit's failures are caught and shown on the session (an admin retries them); the actor's
+    retries are for the database or Redis failing under us, and are safe: the row lock and the
+    egress status make a second run start nothing twice."""
     settings = get_settings()
     event = None
     with session_scope() as db:
@@ -79,7 +75,6 @@ def _start_with_retries(settings, session: LiveSession) -> str:  # type: ignore[
     raise AssertionError("unreachable")
 
 
-@dramatiq.actor(queue_name="io", max_retries=5, min_backoff=5_000, time_limit=300_000)
 def ingest_recording(session_id: str, egress_id: str) -> None:
     """Make the session's finished recording a content and start its plan. Once per session:
     a repeated egress_ended finds the content already linked and creates nothing."""

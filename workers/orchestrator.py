@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models import Content, Job, new_id, table_of, utcnow
 from pipelines.plans import READY_STEP, StepSpec, plan_for
 from settings import get_settings
+from workers import messages
 from workers.db import autocommit, transaction
 from workers.jobs import announce
 
@@ -148,8 +149,8 @@ def advance_locked(
             if content.live_generation not in (None, content.generation):
                 replaced = content.generation
         connection.execute(update(CONTENT).where(CONTENT.c.id == content_id).values(**values))
-    messages = _plan(connection, content_id, content.generation, decision.to_plan)
-    return Outcome(content_id, decision.status, tuple(messages), replaced)
+    planned = _plan(connection, content_id, content.generation, decision.to_plan)
+    return Outcome(content_id, decision.status, tuple(planned), replaced)
 
 
 def _plan(
@@ -158,12 +159,11 @@ def _plan(
     """Insert a queued Job row per step, naming the message that will be sent for it."""
     if not specs:
         return []
-    broker = _declared_broker()
     max_attempts = get_settings().job_max_attempts
-    messages = []
+    planned = []
     for spec in specs:
         job_id = new_id()
-        message = broker.get_actor(spec.name).message(job_id)
+        message = messages.message(spec.name, job_id)
         row = {
             "id": job_id,
             "content_id": content_id,
@@ -184,8 +184,8 @@ def _plan(
                 connection.execute(insert(JOBS).values(**row))
         except IntegrityError:
             continue
-        messages.append(message)
-    return messages
+        planned.append(message)
+    return planned
 
 
 def carry_out(outcome: Outcome) -> list[str]:
@@ -196,16 +196,18 @@ def carry_out(outcome: Outcome) -> list[str]:
     if outcome.status:
         announce(outcome.content_id, {"type": "content", "status": outcome.status})
     if outcome.messages:
-        broker = _declared_broker()
         for message in outcome.messages:
-            broker.enqueue(message)
+            messages.enqueue(message)
             log.info(
                 "job %s (%s) sent as %s", message.args[0], message.actor_name, message.message_id
             )
     if outcome.new_live_generation is not None:
-        from workers.generations import schedule_cleanup  # the actor module imports us
-
-        schedule_cleanup(outcome.content_id, outcome.new_live_generation)
+        # The generations it replaced go after a grace period, so a listener who pressed play
+        # before the switch can finish (workers.generations).
+        grace_ms = int(get_settings().old_generation_grace_s * 1000)
+        messages.send(
+            "cleanup_generation", outcome.content_id, outcome.new_live_generation, delay_ms=grace_ms
+        )
     return [message.actor_name for message in outcome.messages]
 
 
@@ -216,14 +218,6 @@ def advance_content(content_id: str) -> list[str]:
     return carry_out(outcome)
 
 
-def _declared_broker() -> dramatiq.Broker:
-    """The broker with every actor declared: an API or CLI process that retries a job may not
-    have imported the actors yet, and an undeclared actor cannot be sent."""
-    import workers.actors  # noqa: F401  (imported late: it imports this module)
-
-    return dramatiq.get_broker()
-
-
 def send_job(job_id: str, step: str) -> str:
     """Send a job's message; returns its id.
 
@@ -231,15 +225,14 @@ def send_job(job_id: str, step: str) -> str:
     its row does not name, and a message the row no longer names is known to be stale. If the
     process dies between the two, the row stays `queued` and the sweeper sends it again.
     """
-    broker = _declared_broker()
-    message = broker.get_actor(step).message(job_id)
+    message = messages.message(step, job_id)
     with autocommit() as connection:
         connection.execute(
             update(JOBS)
             .where(JOBS.c.id == job_id)
             .values(message_id=message.message_id, queued_at=utcnow())
         )
-    broker.enqueue(message)
+    messages.enqueue(message)
     log.info("job %s (%s) sent as %s", job_id, step, message.message_id)
     return message.message_id
 

@@ -1,5 +1,5 @@
 """Storing what a step made: asset rows, the facts some steps teach the content, and the
-job's success with them."""
+job's success with them, in one transaction (`record_success`, the one writer of a success)."""
 
 from __future__ import annotations
 

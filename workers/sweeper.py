@@ -38,8 +38,6 @@ class SweepReport(msgspec.Struct):
 
 def recover_lost_jobs() -> SweepReport:
     """One sweep; idempotent, safe to run from any number of clocks at once."""
-    import workers.actors  # noqa: F401  (sending needs the actors declared)
-
     settings = get_settings()
     report = SweepReport()
     _recover_lapsed(settings.job_lease_s, report)

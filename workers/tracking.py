@@ -10,9 +10,13 @@ import redis
 from dramatiq.middleware import Middleware, SkipMessage
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from models import Job
+from pipelines.context import StepResult
 from pipelines.errors import PipelineError
-from workers import jobs, ledger
-from workers.orchestrator import advance_content
+from workers import attempts, jobs
+from workers.db import session_scope
+from workers.orchestrator import advance_content, carry_out
+from workers.outputs import record_success
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +87,12 @@ def end_attempt(claim: jobs.Claim, status: str, exc: BaseException) -> None:
 
 
 class JobTracking(Middleware):
-    """Claims the job before a step runs, records how it ended, and advances the plan.
+    """Keeps each step's Job row true: claims the job before the actor runs, records how the
+    attempt ended after it returns, and advances the plan. The one writer of an attempt's end.
+
+    Dramatiq acknowledges a message after its `after_process_message` hooks have run, so a
+    success is committed before its message is acknowledged: a worker that dies in between
+    leaves the message to be delivered again, and the step runs again (steps are idempotent).
 
     It must sit before Retries in the broker's list: `after_*` hooks run in reverse, so this one
     then sees whether Retries scheduled another attempt or failed the message for good.
@@ -98,12 +107,12 @@ class JobTracking(Middleware):
         return str(message.args[0])
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        jobs.set_current_claim(None)
+        attempts.end()
         job_id = self._job_id(message)
         if job_id is None:
             return
         try:
-            claim = ledger.claim(job_id, message.message_id)
+            claim = jobs.claim(job_id, message.message_id)
         except jobs.JobGone:
             advance_for_gone(job_id)
             raise SkipMessage(f"job {job_id} needs no run") from None
@@ -113,7 +122,7 @@ class JobTracking(Middleware):
             log.warning("could not claim job %s (%s); it is sent again", job_id, exc)
             send_again(broker, message)
             raise SkipMessage(f"job {job_id} could not be claimed") from exc
-        jobs.set_current_claim(claim)
+        attempts.begin(claim)
 
     def after_process_message(
         self,
@@ -123,9 +132,12 @@ class JobTracking(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        claim = jobs.current_claim()
-        jobs.set_current_claim(None)
-        if claim is None or claim.job_id != self._job_id(message):
+        attempt = attempts.end()
+        if attempt is None or attempt.claim.job_id != self._job_id(message):
+            return
+        claim = attempt.claim
+        if exception is None and attempt.result is not None and attempt.generation is not None:
+            self._record_success(broker, message, claim, attempt.generation, attempt.result)
             return
         if exception is not None:
             if not message.failed:
@@ -135,20 +147,44 @@ class JobTracking(Middleware):
             end_attempt(claim, status, exception)
         jobs.durably(lambda: advance_content(claim.content_id))
 
-    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        jobs.set_current_claim(None)
+    def _record_success(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        claim: jobs.Claim,
+        generation: int,
+        result: StepResult,
+    ) -> None:
+        """Commit the step's outputs, its success and the plan's advance, then send what was
+        planned. A success that cannot be committed for a passing reason sends the message
+        again (the step runs again); for any other reason the job fails with the database's
+        words, and the message is acknowledged all the same."""
+        try:
+            outcome = jobs.durably(lambda: record_success(claim, claim.step, generation, result))
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning(
+                    "job %s: its success was not recorded (%s); it runs again", claim.job_id, exc
+                )
+                send_again(broker, message)
+                return
+            log.error("job %s: its success could not be recorded", claim.job_id, exc_info=exc)
+            end_attempt(claim, "failed", exc)
+            outcome = None
+        try:
+            if outcome is not None:
+                carry_out(outcome)
+            else:  # the attempt had lost its job (a cancel, a take-over), or failed above
+                jobs.durably(lambda: advance_content(claim.content_id))
+        except Exception:  # a planned message lost here leaves its row queued: the sweeper sends it
+            log.warning("could not advance the plan after job %s", claim.job_id, exc_info=True)
 
-    def before_consumer_thread_shutdown(self, broker: dramatiq.Broker, thread: Any) -> None:
-        # The worker threads have stopped; successes still being recorded hold their messages'
-        # acks (workers.acks): let them commit and ack while this worker still counts as alive.
-        if not ledger.flush():
-            log.warning("stopping with job successes not yet recorded; their steps run again")
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        attempts.end()
 
 
 def advance_for_gone(job_id: str) -> None:
     """A skipped job may have just been declared dead: let the content's status follow."""
-    from models import Job
-    from workers.db import session_scope
 
     def content_of() -> str | None:
         with session_scope() as session:

@@ -32,6 +32,7 @@ from api.live.service import (
 )
 from api.live.tokens import live_token, role_for
 from api.live.webhooks import apply_event, verify
+from api.messages import send
 from api.series.lookup import require_series
 from models import LiveSession
 from pipelines.live import errors as live_errors
@@ -55,14 +56,6 @@ async def livekit_errors() -> AsyncIterator[None]:
         raise ServiceUnavailable(str(exc)) from exc
     except live_errors.LiveKitError as exc:
         raise LiveKitFailed(str(exc)) from exc
-
-
-async def _send(actor_name: str, *args: str) -> None:
-    """Send a message to a worker actor (declaring actors sets up the broker: import late)."""
-    import workers.live
-
-    actor = getattr(workers.live, actor_name)
-    await anyio.to_thread.run_sync(lambda: actor.send(*args))
 
 
 async def _snapshot(db: AsyncSession, redis: Any, session: LiveSession) -> dict[str, Any]:
@@ -229,7 +222,7 @@ class LiveController(Controller):
         state = session_state(session)
         await db.commit()
         await anyio.to_thread.run_sync(publish_change, event)
-        await _send(action, *args)
+        await send(action, *args)
         return state
 
     @get(
@@ -315,9 +308,9 @@ class LiveController(Controller):
             await anyio.to_thread.run_sync(publish_change, applied.event)
             session_id = str(applied.event["session"]["id"])  # type: ignore[index]
             if applied.start_egress:
-                await _send("start_egress", session_id)
+                await send("start_egress", session_id)
             if applied.ingest_egress_id:
-                await _send("ingest_recording", session_id, applied.ingest_egress_id)
+                await send("ingest_recording", session_id, applied.ingest_egress_id)
         return {"status": "applied" if applied.event else "ignored", "id": event.id}
 
 

@@ -1,5 +1,6 @@
-"""A step's success is recorded behind its worker thread, and its message is acknowledged only
-once that success is committed: on the real Redis broker and PostgreSQL."""
+"""A step's message is acknowledged only once its success is committed: on the real Redis broker
+and PostgreSQL. (Dramatiq acknowledges after the middleware's `after_process_message`, which
+records the success.)"""
 
 from __future__ import annotations
 
@@ -16,8 +17,6 @@ import pytest
 from settings import get_settings
 from tests.jobs.conftest import content_with_jobs, job_row, wait_until
 from tests.jobs.faults import CALLS, use_waveform
-from workers import acks
-from workers.ledger import _BehindLane
 from workers.orchestrator import send_job
 
 
@@ -59,7 +58,7 @@ def test_a_message_is_acknowledged_only_once_its_success_is_committed(
 ) -> None:  # type: ignore[no-untyped-def]
     use_waveform(monkeypatch, "tests.jobs.faults:quick_waveform")
     content_id, job_id = _content_waiting_for_its_waveform()
-    # The success's round locks the content first: holding that lock holds the commit back.
+    # The success's transaction locks the content first: holding that lock holds the commit back.
     content_lock.execute("SELECT 1 FROM content WHERE id = %s FOR UPDATE", (content_id,))
 
     message_id = send_job(job_id, "waveform")
@@ -117,60 +116,6 @@ def test_a_stopping_worker_records_the_successes_it_holds_before_it_goes(
     assert not stopping.is_alive()
     assert job_row(content_id, "waveform").status == "succeeded"
     assert not _in_redis(message_id)
-
-
-def test_held_acks_go_once_released_and_released_together_go_at_the_end() -> None:
-    broker = dramatiq.get_broker()
-    queue = f"held-{secrets.token_hex(3)}"
-    broker.declare_queue(queue)
-    try:
-        for n in range(3):
-            broker.enqueue(dramatiq.Message(queue, "held_probe", (n,), {}, {}))
-        consumer = broker.consume(queue, prefetch=3, timeout=100)
-        first, second, third = (next(consumer) for _ in range(3))
-
-        early = acks.hold(first.message_id)
-        early.release()  # the commit came before the thread asked for the ack
-        consumer.ack(first)
-        assert not _in_redis(first.message_id, queue)
-
-        held = [acks.hold(m.message_id) for m in (second, third)]
-        for message in (second, third):
-            consumer.ack(message)
-        assert _in_redis(second.message_id, queue) and _in_redis(third.message_id, queue)
-        with acks.together():
-            for hold in held:
-                hold.release()
-            assert _in_redis(second.message_id, queue), "sent before the batch's end"
-        assert not _in_redis(second.message_id, queue)
-        assert not _in_redis(third.message_id, queue)
-        assert broker.do_qsize(queue) == 0  # nothing left waiting or unacknowledged
-    finally:
-        broker.flush(queue)
-
-
-def test_a_behind_lane_answers_after_the_caller_has_gone_on() -> None:
-    written = threading.Event()
-    go = threading.Event()
-    rounds: list[list[int]] = []
-
-    def write(args: list[int]) -> tuple[list[int], list[Any]]:
-        go.wait(10)
-        rounds.append(list(args))
-        written.set()
-        return [n * 10 for n in args], []
-
-    lane = _BehindLane(write, "test-lane")
-    answers: dict[int, int] = {}
-    for n in (1, 2, 3):
-        lane.hand_in(n, lambda answer, n=n: answers.__setitem__(n, answer))
-    assert not written.is_set() and answers == {}  # nobody waited for the round
-    assert lane.flush(0.2) is False
-    go.set()
-    assert lane.flush(10) is True
-    assert answers == {1: 10, 2: 20, 3: 30}
-    assert sorted(n for round_ in rounds for n in round_) == [1, 2, 3]
-    assert lane.submit(4) == 40  # a caller with nothing else to do may still wait
 
 
 def test_a_worker_killed_before_its_success_commits_leaves_the_message_to_run_again(

@@ -14,10 +14,10 @@ import pytest
 
 from pipelines.context import StepResult
 from tests.jobs.conftest import content_with_jobs
-from workers import jobs, ledger
+from workers import jobs
 from workers.db import transaction
 from workers.orchestrator import Outcome, advance_locked, lock_content
-from workers.store import record_success
+from workers.outputs import record_success
 
 
 def _content_with_two_running_steps() -> tuple[str, jobs.Claim, jobs.Claim]:
@@ -56,12 +56,7 @@ def _per_job(claim: jobs.Claim) -> Outcome | None:
     return record_success(claim, claim.step, 1, StepResult())
 
 
-def _in_a_ledger_round(claim: jobs.Claim) -> Outcome | None:
-    answers, _ = ledger._succeed_many([(claim, claim.step, 1, StepResult())])
-    return answers[0]  # type: ignore[return-value]
-
-
-@pytest.mark.parametrize("second_writer", [_per_job, _in_a_ledger_round])
+@pytest.mark.parametrize("second_writer", [_per_job])
 def test_the_second_of_two_concurrent_successes_plans_what_waits_for_both(
     clean_db: None, second_writer: Callable[[jobs.Claim], Outcome | None]
 ) -> None:
