@@ -22,7 +22,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
 
 CONTENT_KINDS = ("sermon", "music", "video", "recording", "clip", "bible_story")
-CONTENT_STATUSES = ("draft", "uploading", "processing", "ready", "failed")
 VISIBILITIES = ("private", "unlisted", "public")
 
 

@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TimestampMixin, utcnow
 
-LIVE_STATUSES = ("scheduled", "live", "ended")
-
 
 class LiveSession(IdMixin, TimestampMixin, Base):
     __tablename__ = "live_sessions"

@@ -14,7 +14,7 @@ QUEUES = ("transcode", "media", "io", "default")
 
 def build_broker(settings: Settings) -> RedisBroker:
     # Dramatiq's defaults re-deliver a killed worker's messages only after minutes (a 60 s heartbeat
-    # and a 0.1% maintenance chance); these settings bring it to seconds (LIBRARIES.md 1.7).
+    # and a 0.1% maintenance chance); these settings bring it to seconds.
     broker = RedisBroker(
         url=settings.redis_url,
         namespace=settings.broker_namespace,

@@ -1,6 +1,6 @@
 """What waits in the broker: queue depths, and which job messages Redis still holds.
 
-Read straight from the Redis broker's keys (LIBRARIES.md 1.7): `<ns>:<queue>` lists ready ids,
+Read straight from the keys of Dramatiq's Redis broker: `<ns>:<queue>` lists ready ids,
 `<ns>:<queue>.msgs` holds every payload not yet acknowledged (ready or fetched by a worker),
 `<queue>.DQ` is the delayed (retry backoff) queue, `.XQ` the dead letters.
 """

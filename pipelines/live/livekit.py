@@ -144,8 +144,3 @@ async def start_room_recording(settings: Settings, room_name: str, filepath: str
             )
         )
     return str(info.egress_id)
-
-
-async def stop_recording(settings: Settings, egress_id: str) -> None:
-    async with livekit_api(settings) as lk:
-        await lk.egress.stop_egress(api.StopEgressRequest(egress_id=egress_id))

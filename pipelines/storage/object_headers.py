@@ -96,7 +96,7 @@ def _in_generation(key: str) -> bool:
 
 
 def object_kind(key: str) -> ObjectKind:
-    """What an object is, from its key alone (keys per DESIGN.md: `media/{id}/g{n}/...`)."""
+    """What an object is, from its key alone (keys are `media/{id}/g{n}/...`)."""
     path = PurePosixPath(key)
     suffix = path.suffix.lower()
     if path.parts and path.parts[0] == "sources":
