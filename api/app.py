@@ -33,6 +33,7 @@ from api.uploads import UploadsController
 from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
 from settings import Settings, get_settings
+from workers import db as worker_db
 
 API_HANDLERS: list = [
     AuthController,
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # (bench/catalog_bench.py: GET /catalog 225 -> 450 req/s on 2 cores).
         engine = make_async_engine(settings.async_database_url, pool_size=30, max_overflow=20)
         app.state.db_sessions = async_session_factory(engine)
+        # Admin actions run `workers.control` on the workers' blocking pools, rarely.
+        worker_db.use_pre_ping()
         app.state.redis = Redis.from_url(settings.redis_url)
         app.state.response_cache = cache
         # Only PostgreSQL tells us about changes; without that feed the cache stays off.

@@ -1,4 +1,15 @@
-"""API errors: one class tree with a stable `code`, turned into JSON in one place."""
+"""API errors: one class tree with a stable `code`, turned into JSON in one place.
+
+ApiError                      {code, detail}
+ ├── NotFound, Unauthorized, Forbidden, Conflict, InvalidInput, RateLimited, Upload*, ...
+ └── ServiceUnavailable       503, with Retry-After
+      ├── RedisUnavailable     Redis (queues, events, rate limits) is not answering
+      └── DatabaseUnavailable  the database is not answering
+
+A dependency's outage (redis-py's connection errors and time-outs, SQLAlchemy's lost or refused
+connections, its pool's time-out) is turned into the 503 of the part that is down, wherever in a
+request it surfaces; every other unexpected error is a 500 that says nothing of our internals.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +19,11 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.exceptions import ValidationException as LitestarValidation
-from sqlalchemy.exc import DBAPIError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from models.errors import DataError
 
@@ -84,6 +99,18 @@ class ServiceUnavailable(ApiError):
     code = "unavailable"
 
 
+class RedisUnavailable(ServiceUnavailable):
+    code = "redis_unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+
+
+# How long a client should wait before trying again: a restart of either takes seconds.
+RETRY_AFTER_S = 5
+
+
 def _documented(body: dict[str, Any], status_code: int) -> dict[str, Any]:
     """Litestar's OpenAPI documents every operation's 400 as {status_code, detail, extra}: a 400
     carries `status_code` too, so clients generated from /schema read it (schemathesis checks)."""
@@ -98,10 +125,12 @@ def _body(code: str, detail: str, extra: Any = None) -> dict[str, Any]:
 
 
 def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[dict[str, Any]]:
+    unavailable = isinstance(exc, ServiceUnavailable)
     return Response(
         _documented(_body(exc.code, exc.detail, exc.extra), exc.status_code),
         status_code=exc.status_code,
         media_type=MediaType.JSON,
+        headers={"retry-after": str(RETRY_AFTER_S)} if unavailable else None,
     )
 
 
@@ -158,11 +187,39 @@ def internal_error_handler(
 _UNSTORABLE_TEXT = {"22021", "22P05"}
 
 
+def database_unavailable() -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        "the database is not answering; try again in a few seconds",
+        extra={"part": "database"},
+    )
+
+
+def redis_unavailable() -> RedisUnavailable:
+    return RedisUnavailable(
+        "Redis (queues, live events, rate limits) is not answering; try again in a few seconds",
+        extra={"part": "redis"},
+    )
+
+
+def lost_database(exc: BaseException) -> bool:
+    """A refused, lost or timed-out connection: the database is down or restarting."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def lost_redis(exc: BaseException) -> bool:
+    return isinstance(exc, RedisConnectionError | RedisTimeoutError)
+
+
 def database_error_handler(
     request: Request[Any, Any, Any], exc: DBAPIError
 ) -> Response[dict[str, Any]]:
-    """Text PostgreSQL refuses is the caller's mistake (a 422), found by schemathesis; any other
-    database error is ours."""
+    """Text PostgreSQL refuses is the caller's mistake (a 422), found by schemathesis; a lost
+    connection is an outage (a 503); any other database error is ours."""
+    if lost_database(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return api_error_handler(request, database_unavailable())
     sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(
         getattr(exc.orig, "diag", None), "sqlstate", None
     )
@@ -181,7 +238,46 @@ def data_error_handler(request: Request[Any, Any, Any], exc: DataError) -> Respo
     return api_error_handler(request, error)
 
 
+def pool_timeout_handler(
+    request: Request[Any, Any, Any], exc: PoolTimeout
+) -> Response[dict[str, Any]]:
+    log.warning("no database connection for %s %s: %s", request.method, request.url.path, exc)
+    return api_error_handler(request, database_unavailable())
+
+
+def _raised_by_database_driver(exc: BaseException) -> bool:
+    frame = exc.__traceback__
+    while frame is not None:
+        module = frame.tb_frame.f_globals.get("__name__", "")
+        if module.startswith(("asyncpg", "psycopg", "sqlalchemy")):
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def os_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[dict[str, Any]]:
+    """asyncpg lets a refused or unresolvable database connection out as a bare OSError
+    (SQLAlchemy wraps only what the driver raises as its own errors): where the driver raised
+    it, it is the database's outage."""
+    if _raised_by_database_driver(exc):
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return api_error_handler(request, database_unavailable())
+    return internal_error_handler(request, exc)
+
+
+def redis_error_handler(
+    request: Request[Any, Any, Any], exc: RedisError
+) -> Response[dict[str, Any]]:
+    if lost_redis(exc):
+        log.warning("Redis unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return api_error_handler(request, redis_unavailable())
+    return internal_error_handler(request, exc)
+
+
 EXCEPTION_HANDLERS = {
+    RedisError: redis_error_handler,
+    PoolTimeout: pool_timeout_handler,
+    OSError: os_error_handler,
     DBAPIError: database_error_handler,
     DataError: data_error_handler,
     ApiError: api_error_handler,

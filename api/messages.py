@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-import anyio
+import logging
 
+import anyio
+from redis.exceptions import RedisError
+
+from api.errors import lost_redis
 from workers import messages
+
+log = logging.getLogger(__name__)
 
 
 async def send_advance(content_id: str) -> None:
-    """Ask the orchestrator to enqueue whatever the content's plan has ready."""
-    await send("advance", content_id)
+    """Ask the orchestrator to enqueue whatever the content's plan has ready.
+
+    It follows a committed change (a new generation): when Redis is down the change still
+    stands and the request succeeds, since the caller would otherwise redo a change that was
+    made. The sweeper advances content whose plan has nothing queued once Redis is back."""
+    try:
+        await send("advance", content_id)
+    except RedisError as exc:
+        if not lost_redis(exc):
+            raise
+        log.warning("advance for %s not sent (%s); the sweeper sends it later", content_id, exc)
 
 
 async def send(actor_name: str, *args: str) -> None:

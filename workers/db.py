@@ -12,14 +12,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import make_sync_engine, sync_session_factory
 from settings import get_settings
 
+# Workers skip pre-ping (a round trip before every transaction): a connection lost to a
+# database restart fails its transaction once, SQLAlchemy then renews the whole pool, and callers
+# that must not fail wait it out with `workers.jobs.durably`.
+_pre_ping = False
+
+
+def use_pre_ping() -> None:
+    """Check each connection before use, in a process that uses these pools now and then (the
+    API's admin actions): there, a PostgreSQL restart between two uses leaves only dead
+    connections, and an action's second transaction would meet one after its first committed.
+    Call it before the pools are first used."""
+    global _pre_ping
+    _pre_ping = True
+
 
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    # No pre-ping (a round trip before every transaction): a connection lost to a database
-    # restart fails its transaction once, SQLAlchemy then renews the whole pool, and callers
-    # that must not fail wait it out with `workers.jobs.durably`.
     return make_sync_engine(
-        get_settings().sync_database_url, pool_size=10, max_overflow=10, pool_pre_ping=False
+        get_settings().sync_database_url, pool_size=10, max_overflow=10, pool_pre_ping=_pre_ping
     )
 
 
@@ -39,7 +50,7 @@ def autocommit_engine() -> Engine:
         get_settings().sync_database_url,
         pool_size=5,
         max_overflow=10,
-        pool_pre_ping=False,
+        pool_pre_ping=_pre_ping,
         isolation_level="AUTOCOMMIT",
     )
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import anyio
+from redis.exceptions import RedisError
 
-from api.errors import Conflict
+from api.errors import Conflict, lost_redis
 from models import Content, utcnow
 from workers.events import content_channel, publish
+
+log = logging.getLogger(__name__)
 
 
 def publish_now(content: Content, visibility: str, when: datetime | None = None) -> None:
@@ -45,5 +49,15 @@ def publication_event(content: Content) -> dict[str, object]:
 
 
 async def announce(content: Content) -> None:
-    """Creators watching the upload page see the change on the content's event stream."""
-    await anyio.to_thread.run_sync(publish, content_channel(content.id), publication_event(content))
+    """Creators watching the upload page see the change on the content's event stream.
+
+    Sent after the change is committed: with Redis down the change stands and the request
+    succeeds; watchers miss one live update and read the state on their next load."""
+    try:
+        await anyio.to_thread.run_sync(
+            publish, content_channel(content.id), publication_event(content)
+        )
+    except RedisError as exc:
+        if not lost_redis(exc):
+            raise
+        log.warning("publication of %s not announced: %s", content.id, exc)

@@ -7,29 +7,20 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from settings import get_settings
+from tests.faults.conftest import PrivateRedis
 from tests.jobs.conftest import ROOT, wait_until
-from tests.jobs.test_chaos import PrivateRedis
 
 pytestmark = pytest.mark.chaos
 
 CNT = str(Path(sys.executable).with_name("cnt"))
 # The clock's quickest task (every 2 s) leaves this lock behind each time it runs.
 TICK_LOCK = "clock:workers.invalidation:flush_invalidations"
-
-
-@pytest.fixture()
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _ticked(url: str) -> bool:

@@ -1,0 +1,144 @@
+"""While Redis or PostgreSQL is down the API answers 503 naming the part that is down (never a
+500), a change it committed answers success (the sweeper sends its message later), and once the
+part is back every request works again without restarting anything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from api.auth.passwords import hash_password
+from models import Content, Job, User
+from settings import get_settings
+from tests.conftest import Accounts, start_api
+from tests.faults.conftest import PrivatePostgres, PrivateRedis
+from tests.jobs.conftest import ROOT, job_row, wait_until
+
+pytestmark = pytest.mark.chaos
+
+PASSWORD = "a-good-long-password"
+CNT = str(Path(sys.executable).with_name("cnt"))
+
+
+@contextmanager
+def api_with(**env: str) -> Iterator[httpx.Client]:
+    process, base = start_api({**os.environ, **env})
+    try:
+        with httpx.Client(base_url=f"{base}/api/v1", timeout=15) as http:
+            yield http
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _unavailable(response: httpx.Response, part: str) -> None:
+    assert response.status_code == 503, (response.status_code, response.text)
+    body = response.json()
+    assert body["code"] == f"{part}_unavailable", body
+    assert body["detail"]
+    assert response.headers.get("retry-after")
+
+
+def test_a_redis_outage_answers_503_and_a_committed_upload_is_sent_by_the_sweeper(
+    accounts: Accounts, private_redis: PrivateRedis, tone_m4a: Path
+) -> None:
+    creator, admin = accounts.make("creator"), accounts.make("admin")
+    with api_with(REDIS_URL=private_redis.url) as http:
+        mine, boss = Accounts.auth(creator), Accounts.auth(admin)
+        draft = http.post("/content", json={"title": "Storm sermon"}, headers=mine).json()
+        private_redis.stop()
+
+        signed = {"email": creator["email"], "password": PASSWORD}
+        _unavailable(http.post("/auth/login", json=signed), "redis")
+        _unavailable(
+            http.post("/auth/register", json={**signed, "email": "x@church.test"}), "redis"
+        )
+        _unavailable(http.get("/admin/queues", headers=boss), "redis")
+        _unavailable(http.get(f"/content/{draft['id']}/events", headers=mine), "redis")
+        # The source is stored and its generation committed before the message is sent: the
+        # upload succeeded, whatever Redis does.
+        sent = http.put(
+            f"/content/{draft['id']}/source", content=tone_m4a.read_bytes(), headers=mine
+        )
+        assert sent.status_code == 202, sent.text
+        assert http.get(f"/content/{draft['id']}", headers=mine).json()["status"] == "processing"
+
+        private_redis.start()
+        # Pooled connections to the Redis that went away are renewed, not answered with 500s.
+        for _ in range(5):
+            assert http.post("/auth/login", json=signed).status_code == 200
+            assert http.get("/admin/queues", headers=boss).status_code == 200
+
+    clock = subprocess.Popen(
+        [CNT, "clock"],
+        env={**os.environ, "REDIS_URL": private_redis.url, "JOB_RESEND_AFTER_S": "1"},
+        cwd=ROOT,
+    )
+    try:
+        wait_until(lambda: job_row(draft["id"], "probe"), timeout=60, what="the plan to advance")
+    finally:
+        clock.terminate()
+        clock.wait(timeout=10)
+    queue = f"{get_settings().broker_namespace}:media"
+    assert redis.Redis.from_url(private_redis.url).llen(queue) == 1
+
+
+def _seed(cluster: PrivatePostgres) -> tuple[str, str]:
+    """An admin and a failed job in the private cluster; returns (admin email, job id)."""
+    engine = create_engine(cluster.sync_url)
+    with Session(engine) as session:
+        admin = User(email="admin@church.test", password_hash=hash_password(PASSWORD), role="admin")
+        session.add(admin)
+        session.flush()
+        content = Content(
+            owner_id=admin.id, kind="sermon", title="Easter", status="failed",
+            visibility="private", generation=1, media_type="audio",
+        )  # fmt: skip
+        session.add(content)
+        session.flush()
+        job = Job(
+            content_id=content.id, step="waveform", generation=1, queue="media",
+            status="failed", error="S3 answered 503",
+        )  # fmt: skip
+        session.add(job)
+        session.commit()
+        job_id = session.scalars(select(Job.id)).one()
+    engine.dispose()
+    return "admin@church.test", job_id
+
+
+def test_a_postgresql_outage_answers_503_and_both_engines_recover(
+    clean_db: None, private_postgres: PrivatePostgres
+) -> None:
+    email, job_id = _seed(private_postgres)
+    with api_with(DATABASE_URL=private_postgres.async_url) as http:
+        tokens = http.post("/auth/login", json={"email": email, "password": PASSWORD}).json()
+        boss = {"Authorization": f"Bearer {tokens['access_token']}"}
+        # The admin's retry runs on the API's blocking engine: its pool now holds a connection.
+        assert http.post(f"/admin/jobs/{job_id}/retry", headers=boss).status_code == 202
+        assert http.post(f"/admin/jobs/{job_id}/cancel", headers=boss).status_code == 202
+
+        private_postgres.stop()
+        _unavailable(http.get("/catalog"), "database")
+        _unavailable(
+            http.post("/auth/login", json={"email": email, "password": PASSWORD}), "database"
+        )
+        _unavailable(http.post(f"/admin/jobs/{job_id}/retry", headers=boss), "database")
+
+        private_postgres.start()
+        time.sleep(0.5)
+        assert http.get("/catalog").status_code == 200
+        # Every pooled connection of the blocking engine died with the restart.
+        retried = http.post(f"/admin/jobs/{job_id}/retry", headers=boss)
+        assert retried.status_code == 202, retried.text
