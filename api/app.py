@@ -30,6 +30,7 @@ from api.platform import PLATFORM_HANDLERS
 from api.response_cache import ChangeListener, ResponseCache, ResponseCacheMiddleware
 from api.series.controller import SeriesController, all_sermons_feed
 from api.uploads import UploadsController
+from api.web import template_config, web_handlers
 from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
 from settings import Settings, get_settings
@@ -83,7 +84,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api_v1 = Router(path="/api/v1", route_handlers=API_HANDLERS)
     return Litestar(
-        route_handlers=[api_v1, healthz, readyz, cdn_object, MetricsController],
+        route_handlers=[
+            api_v1,
+            healthz,
+            readyz,
+            cdn_object,
+            MetricsController,
+            *web_handlers(settings),
+        ],
+        template_config=template_config(settings),
         dependencies=DEPENDENCIES,
         lifespan=[resources],
         plugins=[channels_plugin(settings)],

@@ -15,7 +15,8 @@ from litestar.stores.redis import RedisStore
 
 from settings import Settings
 
-LIMITED_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/register"})
+# /login is the pages' sign-in form (api/web/account.py): the same limit on the same guessing.
+LIMITED_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/register", "/login"})
 STORE = "rate_limit"
 
 

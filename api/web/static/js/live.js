@@ -1,0 +1,45 @@
+// A live service: its events over SSE (status, participants), and the stream through
+// livekit-client with a listener token from the API (signed-in listeners).
+import { loadScript } from "./media.js";
+
+const root = document.querySelector("[data-live]");
+const id = root.dataset.live;
+const stage = root.querySelector(".stage");
+const token = document.querySelector('meta[name="cnt-token"]')?.content;
+
+const events = new EventSource(`/api/v1/live/sessions/${id}/events`);
+events.onmessage = (message) => show(JSON.parse(message.data));
+for (const type of ["session", "started", "ended", "participants", "recording"]) {
+  events.addEventListener(type, (message) => show(JSON.parse(message.data)));
+}
+
+function show(event) {
+  const session = event.session || event;
+  if (!session.status) return;
+  root.querySelector(".live-status").textContent = session.status;
+  root.querySelector(".participants").textContent = session.participant_count ?? 0;
+  if (session.status === "live") stage.hidden = false;
+  if (session.status === "ended" && root.dataset.status !== "ended") location.reload();
+}
+
+root.querySelector(".join")?.addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  button.disabled = true;
+  try {
+    const answer = await fetch(`/api/v1/live/sessions/${id}/token`, {
+      method: "POST", headers: { Authorization: `Bearer ${token}` },
+    });
+    const body = await answer.json();
+    if (!answer.ok) throw new Error(body.detail);
+    await loadScript(root.dataset.livekitScript);
+    const { Room, RoomEvent } = window.LivekitClient;
+    const room = new Room();
+    room.on(RoomEvent.TrackSubscribed, (track) => root.querySelector(".tracks").append(track.attach()));
+    await room.connect(body.url, body.token, { autoSubscribe: true });
+    await room.startAudio();
+    button.textContent = "Listening";
+  } catch (error) {
+    button.disabled = false;
+    root.querySelector(".live-status").textContent = error.message;
+  }
+});

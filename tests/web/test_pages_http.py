@@ -1,0 +1,99 @@
+"""The pages over HTTP, without a browser: what each answers, to whom, with which headers."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import Accounts
+from tests.sermons import make_sermon
+
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def sign_in(client, user: dict[str, str]):  # type: ignore[no-untyped-def]
+    form = client.get("/login")
+    token = CSRF.search(form.text)
+    assert token, form.text
+    return client.post(
+        "/login",
+        data={"email": user["email"], "password": user["password"], "_csrf_token": token[1]},
+        follow_redirects=False,
+    )
+
+
+def test_home_library_and_player_are_pages_with_their_headers(client, accounts: Accounts) -> None:
+    owner = accounts.make("creator")
+    sermon = make_sermon(owner["id"], title="The Lost Sheep", speaker="Pastor Ann")
+    home = client.get("/")
+    assert home.status_code == 200
+    assert home.headers["content-type"].startswith("text/html")
+    assert home.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in home.headers["content-security-policy"]
+    assert "The Lost Sheep" in home.text
+    found = client.get("/library", params={"q": "lost sheep"})
+    assert f'href="/library/{sermon}"' in found.text
+    player = client.get(f"/library/{sermon}")
+    assert player.status_code == 200
+    assert '<meta property="og:title" content="The Lost Sheep">' in player.text
+    assert '<meta name="author" content="Pastor Ann">' in player.text
+
+
+def test_static_files_are_versioned_gzipped_and_cookieless(client) -> None:
+    home = client.get("/")
+    css = re.search(r'href="(/static/[0-9a-f]{12}/css/site\.css)"', home.text)
+    assert css, home.text
+    answer = client.get(css[1], headers={"accept-encoding": "gzip"})
+    assert answer.status_code == 200
+    assert answer.headers["content-encoding"] == "gzip"
+    assert "immutable" in answer.headers["cache-control"]
+    assert "set-cookie" not in answer.headers
+    assert "--brand" in answer.text
+
+
+def test_embed_may_be_framed_and_nothing_else(client, accounts: Accounts) -> None:
+    sermon = make_sermon(accounts.make("creator")["id"])
+    embed = client.get(f"/embed/{sermon}")
+    assert embed.status_code == 200
+    assert "x-frame-options" not in embed.headers
+    assert "frame-ancestors *" in embed.headers["content-security-policy"]
+
+
+def test_sign_in_needs_the_csrf_token_and_the_right_password(client, accounts: Accounts) -> None:
+    user = accounts.make("listener")
+    client.get("/login")
+    refused = client.post(
+        "/login", data={"email": user["email"], "password": user["password"]},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert refused.status_code == 403
+    wrong = sign_in(client, {**user, "password": "not-the-password"})
+    assert wrong.status_code == 401
+    assert "wrong email or password" in wrong.text
+    signed = sign_in(client, user)
+    assert signed.status_code == 303
+    assert user["email"] in client.get("/").text
+
+
+def test_a_private_sermon_is_a_404_to_all_but_its_owner_and_admins(
+    client, accounts: Accounts
+) -> None:
+    owner = accounts.make("creator")
+    sermon = make_sermon(owner["id"], title="Draft thoughts", visibility="private")
+    assert client.get(f"/library/{sermon}").status_code == 404
+    sign_in(client, accounts.make("listener"))
+    assert client.get(f"/library/{sermon}").status_code == 404
+    client.cookies.clear()
+    sign_in(client, owner)
+    assert "Draft thoughts" in client.get(f"/library/{sermon}").text
+    client.cookies.clear()
+    sign_in(client, accounts.make("admin"))
+    assert client.get(f"/library/{sermon}").status_code == 200
+
+
+def test_a_listener_is_refused_the_studio_and_the_admin_pages(client, accounts: Accounts) -> None:
+    anonymous = client.get("/studio", follow_redirects=False)
+    assert anonymous.status_code in (302, 303, 307)
+    assert anonymous.headers["location"].startswith("/login")
+    sign_in(client, accounts.make("listener"))
+    assert client.get("/studio").status_code == 403
+    assert client.get("/admin").status_code == 403
