@@ -2,7 +2,9 @@
 
 PipelineError
  ├── MediaRejected     the upload is not media we accept; the message says why
- │    └── RangeRefused  a trim or clip range the media cannot give (outside it, reversed)
+ │    ├── RangeRefused  a trim or clip range the media cannot give (outside it, reversed)
+ │    └── ImageRefused  an image we do not decode (not JPEG, PNG, WebP or GIF; damaged)
+ │         └── ImageTooLarge  beyond the limits on bytes, sides or pixels (a decompression bomb)
  ├── FFmpegFailed      ffmpeg exited non-zero on media that probed fine
  │    └── FFmpegKilled  ffmpeg died of a signal (SIGKILL of the OOM killer, SIGSEGV)  transient
  ├── StepTimedOut      a process ran past its time limit                              transient
@@ -24,6 +26,19 @@ class RangeRefused(MediaRejected):
     """A trim or clip range the media cannot give: outside it, empty or reversed, too long."""
 
     code = "range_refused"
+
+
+class ImageRefused(MediaRejected):
+    """An image we do not decode: not one of the formats we accept, or damaged."""
+
+    code = "image_refused"
+
+
+class ImageTooLarge(ImageRefused):
+    """An image beyond our limits on bytes, sides or pixels, refused before it is decoded: a
+    small file can declare a picture that needs gigabytes once decoded (a decompression bomb)."""
+
+    code = "image_too_large"
 
 
 class FFmpegFailed(PipelineError):
