@@ -12,34 +12,18 @@ from sqlalchemy.orm import Session
 from models import Content, Job, utcnow
 from workers import jobs, messages
 from workers.db import session_scope
+from workers.errors import (
+    ContentNotFound,
+    ControlError,  # noqa: F401  (callers catch control.ControlError)
+    JobNotFound,
+    NotCancellable,
+    NotReprocessable,
+    NotRetryable,
+)
 from workers.orchestrator import advance_content, send_job, start_generation
 
 RETRYABLE = ("failed", "dead", "cancelled")
 CANCELLABLE = ("queued", "running")
-
-
-class ControlError(Exception):
-    """An admin action that cannot be done; the message says why in a sentence."""
-
-
-class JobNotFound(ControlError):
-    pass
-
-
-class ContentNotFound(ControlError):
-    pass
-
-
-class NotRetryable(ControlError):
-    pass
-
-
-class NotCancellable(ControlError):
-    pass
-
-
-class NotReprocessable(ControlError):
-    pass
 
 
 class JobFilter(msgspec.Struct, kw_only=True, frozen=True):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from models import Job, table_of, utcnow
 from workers.db import autocommit, transaction
+from workers.errors import JobGone
 from workers.events import content_channel, publish
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,6 @@ _EVENT_COLUMNS = (
     JOBS.c.attempts,
     JOBS.c.error,
 )
-
-
-class JobGone(Exception):
-    """The job's row no longer wants this message run (finished, cancelled, dead, superseded)."""
 
 
 class Claim(msgspec.Struct, frozen=True):
