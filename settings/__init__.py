@@ -121,6 +121,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     media_max_height: int = 4320
     ffmpeg_timeout_s: float = 4 * 3600
     ffprobe_timeout_s: float = 30
+    # Clips for social platforms: YouTube Shorts and Instagram Reels take up to 3 minutes.
+    clip_max_s: float = 180.0
     video_ladder: str = "1080,720,480,360"
     # x264 speed/quality trade-off for the ladder; veryfast is the usual choice for VOD at scale.
     x264_preset: str = "veryfast"
