@@ -8,11 +8,8 @@ from typing import Any
 
 from models.errors import ClipTooLong, RangeOutsideMedia, RangeReversed
 
-__all__ = ["CLIP_MAX_S", "MIN_RANGE_S", "check_range", "clip_cues"]
+__all__ = ["MIN_RANGE_S", "check_range", "clip_cues"]
 
-# YouTube Shorts and Instagram Reels take up to 3 minutes; TikTok takes longer, so 3 minutes is
-# the length every platform accepts.
-CLIP_MAX_S = 180.0
 # A range shorter than a second is a slip of the mouse, not an edit.
 MIN_RANGE_S = 1.0
 # Half a millisecond of slack: a range copied from the player's duration display is not refused.

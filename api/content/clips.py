@@ -19,7 +19,8 @@ from api.content.service import load_content, load_owned_content, visible_to
 from api.errors import Conflict
 from api.messages import send_advance
 from models import Content, Transcript
-from models.editing import CLIP_MAX_S, check_range, clip_cues
+from models.editing import check_range, clip_cues
+from settings import Settings
 from workers.orchestrator import start_generation
 
 
@@ -59,6 +60,7 @@ class ClipsController(Controller):
         data: JSONBody[ClipIn],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
     ) -> ClipOut:
         parent = await load_owned_content(db, content_id, user)
         if parent.kind == "clip":
@@ -66,7 +68,7 @@ class ClipsController(Controller):
         if parent.live_generation is None or parent.duration is None:
             raise Conflict("the content is not ready yet; clip it once it plays")
         # Times are the player's: within what is served now (the cut, for a trimmed parent).
-        check_range(data.start_s, data.end_s, parent.duration, max_length_s=CLIP_MAX_S)
+        check_range(data.start_s, data.end_s, parent.duration, max_length_s=settings.clip_max_s)
         start_s, end_s = _parent_range(parent, data)
         cues: list[dict[str, object]] = []
         if data.captions:

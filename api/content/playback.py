@@ -21,6 +21,7 @@ from settings import Settings
 FIRST_OF_KIND = {
     "hls_master": "hls",
     "mp3": "mp3",
+    "mp4": "mp4",
     "poster": "poster",
     "storyboard_vtt": "storyboard",
     "waveform_json": "waveform",
@@ -72,6 +73,7 @@ async def playback_for(db: AsyncSession, settings: Settings, content: Content) -
         duration=content.duration,
         hls=urls.get("hls"),
         mp3=urls.get("mp3"),
+        mp4=urls.get("mp4"),
         poster=urls.get("poster"),
         storyboard=urls.get("storyboard"),
         waveform=urls.get("waveform"),

@@ -131,6 +131,8 @@ class PlaybackOut(msgspec.Struct):
     duration: float | None
     hls: str | None
     mp3: str | None = None
+    # A clip's MP4 for social platforms (H.264 High, AAC, index first).
+    mp4: str | None = None
     poster: str | None = None
     storyboard: str | None = None
     waveform: str | None = None

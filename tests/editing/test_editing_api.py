@@ -197,3 +197,30 @@ def test_only_a_recording_trims_itself(client, creator) -> None:  # type: ignore
         f"/api/v1/content/{recording}/trim/auto", json={"mode": "wait"}, headers=headers
     )
     assert set_.status_code == 200 and _row(recording).auto_trim == "wait"
+
+
+def test_a_ready_clips_mp4_is_in_its_playback_and_assets(client, creator) -> None:  # type: ignore[no-untyped-def]
+    from models import Asset
+
+    user, headers = creator
+    sermon = _sermon(user["id"])
+    clip = client.post(
+        f"/api/v1/content/{sermon}/clips",
+        json={"start_s": 100, "end_s": 110, "title": "x"},
+        headers=headers,
+    ).json()
+    key = f"media/{clip['id']}/g1/clip.mp4"
+    with session_scope() as session:
+        row = session.get(Content, clip["id"])
+        assert row is not None
+        row.status, row.live_generation, row.media_type, row.duration = "ready", 1, "video", 10.0
+        session.add(
+            Asset(
+                content_id=row.id, generation=1, kind="mp4", key=key, mime_type="video/mp4",
+                bytes=1000, width=1080, height=1920,
+            )
+        )  # fmt: skip
+    playback = client.get(f"/api/v1/content/{clip['id']}/playback", headers=headers).json()
+    assert playback["mp4"] and key in playback["mp4"]
+    assets = client.get(f"/api/v1/content/{clip['id']}", headers=headers).json()["assets"]
+    assert [(a["kind"], a["width"], a["height"]) for a in assets] == [("mp4", 1080, 1920)]
