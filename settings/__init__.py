@@ -123,7 +123,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     ffprobe_timeout_s: float = 30
     # Clips for social platforms: YouTube Shorts and Instagram Reels take up to 3 minutes.
     clip_max_s: float = 180.0
-    video_ladder: str = "1080,720,480,360"
+    # Rung heights (short side); a source gets those at or below its own size, never upscaled.
+    video_ladder: str = "2160,1440,1080,720,480,360"
+    # Above 30 fps, rungs shorter than this run at half the source's rate.
+    video_high_frame_rate_min_height: int = 720
+    # A video this long (seconds) or longer is encoded in chunks across workers.
+    video_chunk_min_s: float = 600.0
     # x264 speed/quality trade-off for the ladder; veryfast is the usual choice for VOD at scale.
     x264_preset: str = "veryfast"
     hls_segment_s: int = 6

@@ -24,6 +24,9 @@ __all__ = [
 AAC_LC = "mp4a.40.2"
 AUDIO_GROUP = "audio"
 SUBTITLE_GROUP = "subs"
+# What the first listed variant aims at, bits per second: Apple's authoring spec has players
+# start on a 1-2 Mb/s variant.
+START_BANDWIDTH = 1_500_000
 
 
 class Variant(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -31,8 +34,9 @@ class Variant(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     `bandwidth` (peak) and `average_bandwidth` are bits per second of everything a player
     fetches for it, including the audio group it names. `group_id` makes this rendition a
-    member of an audio group (`#EXT-X-MEDIA`) as well as an audio-only variant; `audio_group`
-    makes a video variant play with that group.
+    member of an audio group (`#EXT-X-MEDIA`), and also an audio-only variant when `audio_only`;
+    `audio_group` makes a video variant play with that group. `iframes_only` makes it a rung's
+    I-frame playlist (`#EXT-X-I-FRAME-STREAM-INF`), for scrubbing and fast scan.
     """
 
     name: str
@@ -47,6 +51,8 @@ class Variant(msgspec.Struct, kw_only=True, omit_defaults=True):
     group_id: str | None = None
     channels: int | None = None
     default: bool = False
+    language: str | None = None  # BCP 47, for an audio group member
+    iframes_only: bool = False
 
 
 class Subtitle(msgspec.Struct, kw_only=True):
@@ -78,14 +84,17 @@ def build_master(
     subs = [_as(Subtitle, s) for s in subtitles or []]
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     members = [v for v in typed if v.group_id]
-    for i, member in enumerate(members):
+    # Exactly one DEFAULT=YES per group: the member marked default, else the first.
+    default = next((m for m in members if m.default), members[0] if members else None)
+    for member in members:
         attrs = [
             "TYPE=AUDIO",
             f"GROUP-ID={_quote(member.group_id or AUDIO_GROUP)}",
             f"NAME={_quote(member.name)}",
-            f"DEFAULT={'YES' if member.default or i == 0 else 'NO'}",
-            "AUTOSELECT=YES",
         ]
+        if member.language:
+            attrs.append(f"LANGUAGE={_quote(member.language)}")
+        attrs += [f"DEFAULT={'YES' if member is default else 'NO'}", "AUTOSELECT=YES"]
         if member.channels:
             attrs.append(f'CHANNELS="{member.channels}"')
         attrs.append(f"URI={_quote(member.uri)}")
@@ -101,7 +110,8 @@ def build_master(
             f"URI={_quote(sub.uri)}",
         ]
         lines.append("#EXT-X-MEDIA:" + ",".join(attrs))
-    ordered = [v for v in typed if not v.audio_only] + [v for v in typed if v.audio_only]
+    videos = [v for v in typed if not v.audio_only and not v.group_id and not v.iframes_only]
+    ordered = start_first(videos) + [v for v in typed if v.audio_only]
     for variant in ordered:
         attrs = [
             f"BANDWIDTH={int(variant.bandwidth)}",
@@ -118,7 +128,31 @@ def build_master(
             attrs.append(f"SUBTITLES={_quote(SUBTITLE_GROUP)}")
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
         lines.append(variant.uri)
+    for variant in (v for v in typed if v.iframes_only):
+        attrs = [
+            f"BANDWIDTH={int(variant.bandwidth)}",
+            f"AVERAGE-BANDWIDTH={int(variant.average_bandwidth)}",
+            f"CODECS={_quote(variant.codecs)}",
+        ]
+        if variant.resolution:
+            attrs.append(f"RESOLUTION={variant.resolution}")
+        attrs.append(f"URI={_quote(variant.uri)}")
+        lines.append("#EXT-X-I-FRAME-STREAM-INF:" + ",".join(attrs))
     return "\n".join(lines) + "\n"
+
+
+def start_first(videos: list[Variant]) -> list[Variant]:
+    """The video variants with the one a phone should start on first, the rest largest first.
+
+    Apple's players start with the first variant listed: the one nearest START_BANDWIDTH (about
+    what a phone on a cellular network sustains) starts quickly and switches up within seconds;
+    a 1080p first variant stalls the start on a phone.
+    """
+    if len(videos) < 2:
+        return list(videos)
+    by_size = sorted(videos, key=lambda v: v.bandwidth, reverse=True)
+    start = min(by_size, key=lambda v: abs(v.bandwidth - START_BANDWIDTH))
+    return [start] + [v for v in by_size if v is not start]
 
 
 def playlist_segments(text: str) -> list[tuple[str, float]]:

@@ -1,10 +1,16 @@
-"""The video encode: one decode split into every H.264 rung, plus one shared AAC rendition.
+"""The video encode: one decode split into every H.264 rung, plus an AAC rendition per audio
+track, the MP3 download of the default track and each rung's I-frame playlist.
 
-One ffmpeg process decodes the source once, makes it constant-rate 8-bit 4:2:0 (tone-mapping
-HDR), splits it and scales each branch to its rung; x264 keyframes every segment length with
-scene-cut keyframes off, so every rung cuts its segments at the same instants (closed GOPs).
-Audio is folded to stereo and encoded once, as the group every video variant plays with and as
-the audio-only variant. Playlists grow as EVENT and are published while the encode runs.
+One ffmpeg process decodes the source once, deinterlaces it (each frame's own flag and field
+order decide), makes it constant-rate 8-bit 4:2:0 (tone-mapping HDR) from 0 to the end of its
+longest stream, splits it and scales each branch to its rung (square pixels: anamorphic DV and
+DVD come out at their display aspect); x264 keyframes every segment length with scene-cut
+keyframes off, so every rung cuts its segments at the same instants (closed GOPs) and each
+segment's first frame is its I-frame. Each audio track is loudness-normalised (a dead channel
+filled from the live one) and encoded once, as a member of the audio group every video variant
+plays with; the default track is also the audio-only variant and the MP3. A still picture with
+sound is encoded once, at one frame a second, in one rung. Timing: see timing.py. Playlists
+grow as EVENT and are published while the encode runs.
 """
 
 from __future__ import annotations
@@ -19,22 +25,51 @@ from pipelines.context import AssetOut, StepContext, StepResult
 from pipelines.media.audio import hls_output_args
 from pipelines.media.errors import MediaRejected
 from pipelines.media.hls import AAC_LC, AUDIO_GROUP, Variant, build_master, measure_bandwidth
-from pipelines.media.ladder import Rung, build_ladder, fps_expression, output_frame_rate
+from pipelines.media.iframes import IFRAME_PLAYLIST, write_iframe_playlist
+from pipelines.media.ladder import Rung, build_ladder, fps_expression
+from pipelines.media.loudness import Loudness, measure_loudness, normalise_filter
+from pipelines.media.mp3 import cover_input_args, mp3_output_args
 from pipelines.media.probe import Probe, VideoInfo, input_args, probe_of
 from pipelines.media.progressive import ProgressivePublisher
-from pipelines.media.runner import FFMPEG, run_ffmpeg
+from pipelines.media.runner import FFMPEG, RunStats, run_ffmpeg
+from pipelines.media.still import STILL_FRAME_RATE, extract_still, is_still_picture
+from pipelines.media.timing import NO_B_FRAMES, audio_timing_filter, video_timing_filter
+from pipelines.media.tracks import Track, tracks_of
 from settings import Settings
 
-__all__ = ["encode_video_step", "video_filter_graph", "normalise_video_filter", "picture_filter"]
+__all__ = [
+    "encode_video_step",
+    "video_filter_graph",
+    "normalise_video_filter",
+    "picture_filter",
+    "deinterlace_filter",
+]
 
 AUDIO_NAME = "audio"
 AUDIO_BITRATE = 128_000
+AUDIO_RATE = 48_000
 MASTER_KEY = "hls/master.m3u8"
+MP3_KEY = "download/audio.mp3"
+# A still picture's one rung: its short side at most this (a slide needs no 4K).
+STILL_MAX_SHORT = 1080
 # HDR (PQ or HLG) to SDR BT.709 through linear light; hable keeps highlights from clipping.
 TONEMAP = (
     "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
     "tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv"
 )
+# bwdif over yadif: it looks better on church footage's slow pans, at 1.6x yadif's cost.
+# `deint=interlaced` leaves progressive frames untouched (pixel-identical), so a stream that
+# mixes both, or an MPEG-2 file flagged "unknown", is safe; `parity=auto` takes the field order
+# from each frame.
+DEINTERLACE = "bwdif=mode=send_frame:parity=auto:deint=interlaced"
+
+
+class Encode(msgspec.Struct, kw_only=True, frozen=True):
+    """What one encode makes: its rungs, audio tracks and whether it is a still picture."""
+
+    rungs: list[Rung]
+    tracks: list[Track]
+    still: bool = False
 
 
 def picture_filter(video: VideoInfo) -> str:
@@ -46,110 +81,212 @@ def picture_filter(video: VideoInfo) -> str:
     return f"{TONEMAP},format=yuv420p" if video.hdr else "format=yuv420p"
 
 
+def deinterlace_filter(video: VideoInfo) -> str:
+    """The deinterlacer and a comma, for a stream that is (or may be) interlaced; else ""."""
+    return f"{DEINTERLACE}," if video.interlaced else ""
+
+
 def normalise_video_filter(video: VideoInfo, fps: float) -> str:
-    """Constant frame rate (phones record variable), then the picture made playable."""
-    return f"fps={fps_expression(fps)},{picture_filter(video)}"
+    """Deinterlaced, constant frame rate (phones record variable), the picture made playable."""
+    return f"{deinterlace_filter(video)}fps={fps_expression(fps)},{picture_filter(video)}"
 
 
-def video_filter_graph(probe: Probe, rungs: list[Rung]) -> str:
-    """`[0:v]` decoded once, normalised once, split once, scaled per rung into `[v0]`, `[v1]`..."""
+def _audio_chains(probe: Probe, plan: Encode, loudness: dict[int, Loudness]) -> list[str]:
+    chains = []
+    for i, track in enumerate(plan.tracks):
+        normalised = (
+            f"[0:{track.stream}]aformat=channel_layouts=stereo,"
+            f"{normalise_filter(loudness[track.stream], AUDIO_RATE)}"
+        )
+        timing = audio_timing_filter(probe.duration, AUDIO_RATE)
+        if track.default:
+            # The MP3 is a file of its own: no HLS priming to pay for, no padding to the picture.
+            chains.append(f"{normalised},asplit=2[t{i}][mp3src]")
+            chains.append(f"[t{i}]{timing}[a{i}]")
+            chains.append("[mp3src]aformat=channel_layouts=stereo[mp3]")
+        else:
+            chains.append(f"{normalised},{timing}[a{i}]")
+    return chains
+
+
+def video_filter_graph(
+    probe: Probe, plan: Encode, loudness: dict[int, Loudness] | None = None
+) -> str:
+    """The picture decoded once, timed, made playable, split once and scaled per rung into
+    `[v0]`, `[v1]`...; each audio track normalised and timed into `[a0]`, `[a1]`... and the
+    default one's `[mp3]`. A still picture is read from input 1 (its PNG) instead of the video.
+    """
     assert probe.video is not None
-    fps = output_frame_rate(probe.video)
-    head = f"[0:{probe.video.index}]{normalise_video_filter(probe.video, fps)}"
-    labels = "".join(f"[s{i}]" for i in range(len(rungs)))
-    graph = [f"{head},split={len(rungs)}{labels}"]
-    for i, rung in enumerate(rungs):
-        graph.append(f"[s{i}]scale={rung.width}:{rung.height}:flags=bicubic,setsar=1[v{i}]")
-    if probe.audio is not None:
-        graph.append(f"[0:{probe.audio.index}]aformat=channel_layouts=stereo,aresample=48000[a]")
+    fps = plan.rungs[0].frame_rate
+    source = "[1:v]" if plan.still else f"[0:{probe.video.index}]"
+    deinterlace = "" if plan.still else deinterlace_filter(probe.video)
+    timing = video_timing_filter(fps_expression(fps), probe.duration)
+    labels = "".join(f"[s{i}]" for i in range(len(plan.rungs)))
+    graph = [
+        f"{source}{deinterlace}{timing},{picture_filter(probe.video)},"
+        f"split={len(plan.rungs)}{labels}"
+    ]
+    for i, rung in enumerate(plan.rungs):
+        # A lower rung of a 50/60 fps source keeps every other frame.
+        rate = f"fps={fps_expression(rung.frame_rate)}," if rung.frame_rate != fps else ""
+        graph.append(f"[s{i}]{rate}scale={rung.width}:{rung.height}:flags=bicubic,setsar=1[v{i}]")
+    graph += _audio_chains(probe, plan, loudness or {})
     return ";".join(graph)
 
 
-def _rung_args(rung: Rung, gop: int, folder: Path, settings: Settings, label: str) -> list[str]:
+def _rung_args(rung: Rung, folder: Path, settings: Settings, label: str, still: bool) -> list[str]:
+    gop = max(1, round(rung.frame_rate * settings.hls_segment_s))
+    tune = ["-tune", "stillimage"] if still else []
     return [
         "-map", f"[{label}]",
-        "-c:v", "libx264", "-preset", settings.x264_preset,
+        "-c:v", "libx264", "-preset", settings.x264_preset, *tune,
         "-profile:v", "high", "-level:v", f"{rung.level / 10:.1f}",
         "-b:v", str(rung.bitrate), "-maxrate", str(rung.maxrate), "-bufsize", str(rung.bufsize),
         "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-flags", "+cgop",
-        "-pix_fmt", "yuv420p",
+        *NO_B_FRAMES, "-pix_fmt", "yuv420p",
         *hls_output_args(folder, settings.hls_segment_s),
     ]  # fmt: skip
 
 
-def encode_command(ctx: StepContext, probe: Probe, rungs: list[Rung], hls_dir: Path) -> list[str]:
+def encode_command(
+    ctx: StepContext,
+    probe: Probe,
+    plan: Encode,
+    loudness: dict[int, Loudness],
+    hls_dir: Path,
+    still: Path | None = None,
+) -> list[str]:
     assert probe.video is not None
-    segment_s = ctx.settings.hls_segment_s
-    gop = max(1, round(output_frame_rate(probe.video) * segment_s))
     cmd = [FFMPEG, "-v", "warning", *input_args(ctx.source, probe.demuxer)]
-    cmd += ["-filter_complex", video_filter_graph(probe, rungs)]
-    for i, rung in enumerate(rungs):
-        cmd += _rung_args(rung, gop, hls_dir / rung.name, ctx.settings, f"v{i}")
-    if probe.audio is not None:
-        cmd += ["-map", "[a]", "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2"]
-        cmd += hls_output_args(hls_dir / AUDIO_NAME, segment_s)
+    if still is not None:
+        cmd += ["-loop", "1", "-framerate", f"{STILL_FRAME_RATE:g}", *cover_input_args(still)]
+    cmd += ["-filter_complex", video_filter_graph(probe, plan, loudness)]
+    for i, rung in enumerate(plan.rungs):
+        cmd += _rung_args(rung, hls_dir / rung.name, ctx.settings, f"v{i}", plan.still)
+    for i, track in enumerate(plan.tracks):
+        cmd += ["-map", f"[a{i}]", "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2"]
+        cmd += hls_output_args(hls_dir / track.folder, ctx.settings.hls_segment_s)
+    if plan.tracks:
+        cover = 1 if still is not None else None
+        cmd += mp3_output_args("mp3", ctx.metadata, ctx.work_dir / "audio.mp3", cover)
     return cmd
 
 
-def video_variants(probe: Probe, rungs: list[Rung], hls_dir: Path | None) -> list[Variant]:
+def _measured(hls_dir: Path | None, folder: str, nominal: int) -> tuple[int, int]:
+    if hls_dir is not None and (hls_dir / folder / "index.m3u8").is_file():
+        return measure_bandwidth(hls_dir / folder)
+    return nominal, nominal
+
+
+def audio_variants(tracks: list[Track], hls_dir: Path | None) -> list[Variant]:
+    """The audio group's members; the default one is also the audio-only variant."""
+    return [
+        Variant(
+            name=track.name,
+            uri=f"{track.folder}/index.m3u8",
+            bandwidth=peak,
+            average_bandwidth=average,
+            codecs=AAC_LC,
+            audio_only=track.default,
+            group_id=AUDIO_GROUP,
+            channels=2,
+            default=track.default,
+            language=track.language,
+        )
+        for track in tracks
+        for peak, average in [_measured(hls_dir, track.folder, AUDIO_BITRATE)]
+    ]
+
+
+def video_variants(
+    plan: Encode, hls_dir: Path | None, iframes: dict[str, tuple[int, int]] | None = None
+) -> list[Variant]:
     """Master entries: measured from segments once they exist, nominal before."""
-    assert probe.video is not None
-    has_audio = probe.audio is not None
-    audio_peak, audio_avg = AUDIO_BITRATE, AUDIO_BITRATE
-    if has_audio and hls_dir is not None and (hls_dir / AUDIO_NAME / "index.m3u8").is_file():
-        audio_peak, audio_avg = measure_bandwidth(hls_dir / AUDIO_NAME)
+    audio = audio_variants(plan.tracks, hls_dir)
+    # A player fetches video and one member of the group together: the spec counts both, and
+    # the member it picks may be the largest.
+    audio_peak = max((a.bandwidth for a in audio), default=0)
+    audio_avg = max((a.average_bandwidth for a in audio), default=0)
     variants = []
-    for rung in rungs:
-        peak, average = rung.maxrate, rung.bitrate
-        if hls_dir is not None and (hls_dir / rung.name / "index.m3u8").is_file():
-            peak, average = measure_bandwidth(hls_dir / rung.name)
+    for rung in plan.rungs:
+        peak, average = _measured(hls_dir, rung.name, rung.maxrate)
+        if hls_dir is None:
+            average = rung.bitrate
         variants.append(
             Variant(
                 name=rung.name,
                 uri=f"{rung.name}/index.m3u8",
-                # A player fetches video and the audio group together: the spec counts both.
-                bandwidth=peak + (audio_peak if has_audio else 0),
-                average_bandwidth=average + (audio_avg if has_audio else 0),
-                codecs=f"{rung.codecs},{AAC_LC}" if has_audio else rung.codecs,
+                bandwidth=peak + audio_peak,
+                average_bandwidth=average + audio_avg,
+                codecs=f"{rung.codecs},{AAC_LC}" if audio else rung.codecs,
                 resolution=rung.resolution,
-                frame_rate=output_frame_rate(probe.video),
-                audio_group=AUDIO_GROUP if has_audio else None,
+                frame_rate=rung.frame_rate,
+                audio_group=AUDIO_GROUP if audio else None,
             )
         )
-    if has_audio:
-        variants.append(
-            Variant(
-                name=AUDIO_NAME,
-                uri=f"{AUDIO_NAME}/index.m3u8",
-                bandwidth=audio_peak,
-                average_bandwidth=audio_avg,
-                codecs=AAC_LC,
-                audio_only=True,
-                group_id=AUDIO_GROUP,
-                channels=2,
-                default=True,
+    for rung in plan.rungs:
+        if iframes and rung.name in iframes:
+            peak, average = iframes[rung.name]
+            variants.append(
+                Variant(
+                    name=f"{rung.name} I-frames",
+                    uri=f"{rung.name}/{IFRAME_PLAYLIST}",
+                    bandwidth=peak,
+                    average_bandwidth=average,
+                    codecs=rung.codecs,
+                    resolution=rung.resolution,
+                    iframes_only=True,
+                )
             )
+    return variants + audio
+
+
+def plan_encode(ctx: StepContext, probe: Probe, still: bool) -> Encode:
+    """The rungs and tracks this source gets."""
+    assert probe.video is not None
+    rungs = build_ladder(
+        probe.video, ctx.settings.ladder_heights, ctx.settings.video_high_frame_rate_min_height
+    )
+    if still:
+        top = next((r for r in rungs if min(r.width, r.height) <= STILL_MAX_SHORT), rungs[-1])
+        rungs = [msgspec.structs.replace(top, frame_rate=STILL_FRAME_RATE)]
+    return Encode(rungs=rungs, tracks=tracks_of(probe.audios, ctx.metadata.language), still=still)
+
+
+def _loudness(ctx: StepContext, probe: Probe) -> tuple[dict[int, Loudness], list[RunStats]]:
+    figures: dict[int, Loudness] = {}
+    runs: list[RunStats] = []
+    for audio in probe.audios:
+        measured, stats = measure_loudness(
+            ctx.source, probe, ctx.settings, work_dir=ctx.work_dir, cancel=ctx.cancel, track=audio
         )
-    return variants
+        figures[audio.index] = measured
+        runs += stats
+    return figures, runs
 
 
 def encode_video_step(ctx: StepContext) -> StepResult:
-    """Encode the ladder and audio rendition in one process; publish segments as they come."""
+    """Encode the ladder and audio renditions in one process; publish segments as they come."""
     started = time.monotonic()
     probe = probe_of(ctx)
     if probe.video is None:
         raise MediaRejected("the file has no video to encode")
-    rungs = build_ladder(probe.video, ctx.settings.ladder_heights)
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    still_path: Path | None = None
+    if is_still_picture(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel):
+        still_path = extract_still(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel)
+    plan = plan_encode(ctx, probe, still_path is not None)
+    loudness, measured = _loudness(ctx, probe)
     hls_dir = ctx.work_dir / "hls"
     # A retried step must not publish the segments of the attempt before it.
     shutil.rmtree(hls_dir, ignore_errors=True)
-    cmd = encode_command(ctx, probe, rungs, hls_dir)
-    names = [r.name for r in rungs] + ([AUDIO_NAME] if probe.audio is not None else [])
+    cmd = encode_command(ctx, probe, plan, loudness, hls_dir, still_path)
+    names = [r.name for r in plan.rungs] + [t.folder for t in plan.tracks]
     publisher = ProgressivePublisher(
         ctx.outputs,
         hls_dir,
         names,
-        lambda: build_master(video_variants(probe, rungs, None)),
+        lambda: build_master(video_variants(plan, None)),
         started=started,
     )
     with publisher:
@@ -162,28 +299,46 @@ def encode_video_step(ctx: StepContext) -> StepResult:
             duration=probe.duration,
         )
     ttfp = publisher.finish()
-    variants = video_variants(probe, rungs, hls_dir)
-    ctx.outputs.put_bytes(MASTER_KEY, build_master(variants).encode(), live=True)
-    assets = [
-        AssetOut(
-            kind="hls_variant",
-            key=f"hls/{v.uri}",
-            bitrate=v.average_bandwidth,
-            width=_size(v.resolution, 0),
-            height=_size(v.resolution, 1),
+    iframes = {}
+    for rung in plan.rungs:
+        iframes[rung.name] = write_iframe_playlist(hls_dir / rung.name)
+        ctx.outputs.put_file(
+            f"hls/{rung.name}/{IFRAME_PLAYLIST}", hls_dir / rung.name / IFRAME_PLAYLIST
         )
-        for v in variants
-    ]
+    variants = video_variants(plan, hls_dir, iframes)
+    ctx.outputs.put_bytes(MASTER_KEY, build_master(variants).encode(), live=True)
+    assets = [_asset(v) for v in variants]
+    if plan.tracks:
+        mp3_bytes = ctx.outputs.put_file(MP3_KEY, ctx.work_dir / "audio.mp3")
+        assets.append(AssetOut(kind="mp3", key=MP3_KEY, bytes=mp3_bytes, bitrate=128_000))
     return StepResult(
         assets=assets,
         data={
             "variants": msgspec.to_builtins(variants),
-            "rungs": msgspec.to_builtins(rungs),
+            "rungs": msgspec.to_builtins(plan.rungs),
+            "tracks": msgspec.to_builtins(plan.tracks),
+            "loudness": {str(k): msgspec.to_builtins(v) for k, v in loudness.items()},
+            "still": plan.still,
             "master_key": MASTER_KEY,
+            "mp3_key": MP3_KEY if plan.tracks else None,
         },
         media_seconds=probe.duration,
-        cpu_seconds=round(stats.cpu_seconds, 3),
+        cpu_seconds=round(stats.cpu_seconds + sum(s.cpu_seconds for s in measured), 3),
         time_to_first_playable=round(ttfp, 3) if ttfp is not None else None,
+    )
+
+
+def _asset(variant: Variant) -> AssetOut:
+    kind = "hls_iframe" if variant.iframes_only else "hls_variant"
+    if variant.group_id and not variant.audio_only:
+        kind = "audio_rendition"
+    return AssetOut(
+        kind=kind,
+        key=f"hls/{variant.uri}",
+        bitrate=variant.average_bandwidth,
+        width=_size(variant.resolution, 0),
+        height=_size(variant.resolution, 1),
+        language=variant.language,
     )
 
 
