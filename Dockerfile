@@ -8,6 +8,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY api ./api
+COPY cli ./cli
 COPY workers ./workers
 COPY pipelines ./pipelines
 COPY models ./models
@@ -20,4 +21,7 @@ RUN pip install --no-cache-dir -c constraints.txt . \
 USER cnt
 ENV DATA_DIR=/app/var HOST=0.0.0.0 PORT=8000
 EXPOSE 8000
+# For the API (the default command); docker-compose.yml gives each other process its own check.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 CMD ["uvicorn", "api.asgi:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

@@ -1,13 +1,16 @@
-"""`cnt run`: start the Procfile's processes and send a sample sermon through the whole pipeline."""
+"""`cnt run`: start the Procfile's processes under a supervisor and send a sample sermon through
+the whole pipeline."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,10 +19,11 @@ import click
 import httpx
 
 from cli import settings_or_exit
+from cli.supervisor import Supervisor, read_procfile
 from cli.users import _save_user
 
 DEMO_EMAIL = "demo-admin@cnt.local"
-DEMO_PASSWORD = "demo-password-cnt"
+PROCFILE = Path(__file__).resolve().parents[1] / "Procfile"
 SERMON_TEXT = (
     "Welcome to this morning's message. The Lord is my shepherd; I shall not want. "
     "He makes me lie down in green pastures. He leads me beside still waters."
@@ -66,11 +70,11 @@ def make_sample_sermon(folder: Path) -> Path:
     return out
 
 
-def send_sample(base_url: str, sample: Path, timeout: float = 300) -> str:
+def send_sample(base_url: str, sample: Path, password: str, timeout: float = 300) -> str:
     """Log in as the demo admin, upload the sample, wait for `ready`; returns the HLS URL."""
     with httpx.Client(base_url=f"{base_url}/api/v1", timeout=60) as http:
         tokens = (
-            http.post("/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+            http.post("/auth/login", json={"email": DEMO_EMAIL, "password": password})
             .raise_for_status()
             .json()
         )
@@ -103,11 +107,9 @@ def send_sample(base_url: str, sample: Path, timeout: float = 300) -> str:
     raise click.ClickException("the sample was not ready in time; see the worker logs above")
 
 
-def wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_ready(base_url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise click.ClickException("the platform's processes exited; see their logs above")
         try:
             if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
                 return
@@ -117,51 +119,70 @@ def wait_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float =
     raise click.ClickException(f"{base_url}/readyz did not answer in {timeout:.0f} s")
 
 
+def demo_admin() -> str:
+    """The demo admin the sample is sent as, with a password made for this run (a fixed one
+    would be a known admin password on every machine that ever ran `make run`); printed."""
+    password = secrets.token_urlsafe(12)
+    _save_user(DEMO_EMAIL, password, "admin")
+    click.echo(f"Demo admin: {DEMO_EMAIL}  password: {password}  (new on every `cnt run`;")
+    click.echo("  make your own with `cnt users create-admin you@example.org`)")
+    return password
+
+
 @click.command()
 @click.option("--processes", default="web,worker-transcode,worker-io,clock", show_default=True)
-def run(processes: str) -> None:
-    """Run the platform (the Procfile) and send a sample sermon through it; Ctrl-C stops all."""
+@click.option(
+    "--sample/--no-sample",
+    default=True,
+    show_default=True,
+    help="Send a generated sample sermon through once the platform answers.",
+)
+def run(processes: str, sample: bool) -> None:
+    """Run the platform (the Procfile), restarting any process that exits, and send a sample
+    sermon through it; Ctrl-C stops all."""
     settings = settings_or_exit()
     base_url = settings.public_base_url.rstrip("/")
-    _save_user(DEMO_EMAIL, DEMO_PASSWORD, "admin")
-    procfile = Path(__file__).resolve().parents[2] / "Procfile"
-    honcho = [sys.executable, "-m", "honcho", "-f", str(procfile), "start", *processes.split(",")]
+    by_name = {line.name: line for line in read_procfile(PROCFILE)}
+    wanted = [name.strip() for name in processes.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in by_name]
+    if unknown:
+        raise click.BadParameter(
+            f"not in the Procfile: {', '.join(unknown)}", param_hint="--processes"
+        )
     # The Procfile names uvicorn and dramatiq: find them in this interpreter's environment.
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    # honcho hands every process its own PORT; the web process must listen where the URLs point.
+    # Every process gets its own PORT; the web process must listen where the URLs point.
     env["WEB_PORT"] = str(urlsplit(base_url).port or 8000)
-    process = subprocess.Popen(honcho, start_new_session=True, env=env)
+    supervisor = Supervisor([by_name[name] for name in wanted], env)
     # A SIGTERM (a supervisor, `timeout`) stops everything as Ctrl-C does, leaving no orphans.
     signal.signal(signal.SIGTERM, _interrupt)
+    supervisor.start()
+    watcher = threading.Thread(target=supervisor.watch, name="supervisor", daemon=True)
+    watcher.start()
     try:
-        wait_ready(base_url, process)
-        with tempfile.TemporaryDirectory() as folder:
-            hls = send_sample(base_url, make_sample_sermon(Path(folder)))
-        click.echo("")
-        click.echo(f"Playback URL: {hls}")
-        click.echo(f"Try: ffprobe {hls}")
-        click.echo("The platform keeps running; press Ctrl-C to stop every process.")
-        process.wait()
+        if sample:
+            password = demo_admin()
+            wait_ready(base_url)
+            with tempfile.TemporaryDirectory() as folder:
+                hls = send_sample(base_url, make_sample_sermon(Path(folder)), password)
+            click.echo("")
+            click.echo(f"Playback URL: {hls}")
+            click.echo(f"Try: ffprobe {hls}")
+        click.echo("The platform keeps running (a process that exits is started again);")
+        click.echo("press Ctrl-C to stop every process.")
+        while watcher.is_alive():
+            watcher.join(timeout=1)
     except KeyboardInterrupt:
         pass
     finally:
-        _stop(process)
+        supervisor.stop()
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @click.command()
@@ -169,9 +190,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def demo(base_url: str | None) -> None:
     """Send a generated sample sermon through a running platform and print its playback URL."""
     settings = settings_or_exit()
-    _save_user(DEMO_EMAIL, DEMO_PASSWORD, "admin")
+    password = demo_admin()
     with tempfile.TemporaryDirectory() as folder:
         hls = send_sample(
-            (base_url or settings.public_base_url).rstrip("/"), make_sample_sermon(Path(folder))
+            (base_url or settings.public_base_url).rstrip("/"),
+            make_sample_sermon(Path(folder)),
+            password,
         )
     click.echo(f"Playback URL: {hls}")

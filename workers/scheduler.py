@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import redis
 
@@ -62,11 +63,19 @@ def clock_client(url: str) -> redis.Redis:
     )
 
 
+def alive_file() -> Path:
+    """Touched on every pass of the loop: a health check reads its age (docker-compose.yml)."""
+    return Path(get_settings().data_dir) / "clock.alive"
+
+
 def run_forever(stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     client = clock_client(get_settings().redis_url)
     due = {path: 0.0 for _, path in PERIODIC}
+    alive = alive_file()
+    alive.parent.mkdir(parents=True, exist_ok=True)
     while not stop.is_set():
+        alive.touch()
         now = time.monotonic()
         for every, path in PERIODIC:
             if now >= due[path]:
