@@ -156,26 +156,45 @@ EDITED_PLANS: dict[tuple[Edit, MediaType], tuple[StepSpec, ...]] = {
     for media_type, plan in PLANS.items()
 }
 
+# A live recording's whole source also gets a speech profile (speech, music or quiet, a label a
+# second): the audio's half of the sermon suggestion. Edited generations skip it: they are cuts.
+SPEECH_PROFILE = StepSpec(
+    name="speech_profile",
+    queue="media",
+    function="pipelines.media.speech:speech_profile_step",
+    after=("probe",),
+    optional=True,
+    reads_source=True,
+)
+RECORDING_PLANS: dict[MediaType, tuple[StepSpec, ...]] = {
+    media_type: (*plan, SPEECH_PROFILE) for media_type, plan in PLANS.items()
+}
+
 # Every step by name: what the worker runs. A step in several plans runs the same way in each;
 # only what it waits for differs.
 STEPS: dict[str, StepSpec] = {
-    spec.name: spec for plan in (*PLANS.values(), *EDITED_PLANS.values()) for spec in plan
+    spec.name: spec
+    for plan in (*PLANS.values(), *EDITED_PLANS.values(), *RECORDING_PLANS.values())
+    for spec in plan
 }
 
 # The step whose success makes the content playable.
 READY_STEP = "publish"
 
 
-def plan_for(media_type: MediaType | None, edit: Edit | None = None) -> tuple[StepSpec, ...]:
+def plan_for(
+    media_type: MediaType | None, edit: Edit | None = None, kind: str | None = None
+) -> tuple[StepSpec, ...]:
     """Before probing, only the probe is known; after it, the media type's whole plan. An edited
-    content's plan starts with its edit step, and its probe reads what that step made."""
+    content's plan starts with its edit step, and its probe reads what that step made; a live
+    recording's plan also profiles its speech."""
     if edit is not None:
         if media_type is None:
             return EDITED_PLANS[(edit, "video")][:2]  # the edit step and the probe after it
         return EDITED_PLANS[(edit, media_type)]
     if media_type is None:
         return (PROBE,)
-    return PLANS[media_type]
+    return RECORDING_PLANS[media_type] if kind == "recording" else PLANS[media_type]
 
 
 def edit_of(kind: str | None, range_start_s: float | None) -> Edit | None:

@@ -20,7 +20,7 @@ from api.auth.tokens import AuthUser
 from api.content.editing_schemas import AutoTrimIn, SuggestionOut, TrimIn, TrimOut
 from api.content.service import load_owned_content
 from api.errors import Conflict, NotFound
-from models import Content, Transcript, utcnow
+from models import Content, Job, Transcript, utcnow
 from models.editing import check_range
 from pipelines.media.sermon_range import suggest_sermon
 from workers import control
@@ -114,7 +114,7 @@ class TrimController(Controller):
         content = await load_owned_content(db, content_id, user)
         duration = source_duration(content)
         segments = await _segments(db, content)
-        profile: list[Any] = (content.edit or {}).get("speech_profile") or []
+        profile = await _speech_profile(db, content.id)
         found = suggest_sermon(segments, profile, duration)
         return SuggestionOut(
             content_id=content.id,
@@ -151,3 +151,20 @@ async def _segments(db: AsyncSession, content: Content) -> list[dict[str, Any]]:
         {**s, "start": float(s["start"]) + offset, "end": float(s["end"]) + offset}
         for s in row.segments or []
     ]
+
+
+async def _speech_profile(db: AsyncSession, content_id: str) -> list[str]:
+    """The latest speech profile of the whole source (only unedited generations make one)."""
+    result = (
+        await db.scalars(
+            select(Job.result)
+            .where(
+                Job.content_id == content_id,
+                Job.step == "speech_profile",
+                Job.status == "succeeded",
+            )
+            .order_by(Job.generation.desc())
+            .limit(1)
+        )
+    ).first()
+    return list(((result or {}).get("data") or {}).get("speech_profile") or [])

@@ -68,8 +68,8 @@ def speech_runs(profile: Sequence[str], max_gap: float = MAX_GAP_S) -> list[Span
     return _join(spans, max_gap)
 
 
-def _longest(spans: Sequence[Span]) -> Span | None:
-    long_enough = [s for s in spans if s[1] - s[0] >= MIN_SERMON_S]
+def _longest(spans: Sequence[Span], min_length_s: float) -> Span | None:
+    long_enough = [s for s in spans if s[1] - s[0] >= min_length_s]
     return max(long_enough, key=lambda s: s[1] - s[0], default=None)
 
 
@@ -78,11 +78,16 @@ def _overlap(a: Span, b: Span) -> float:
 
 
 def suggest_sermon(
-    segments: Sequence[dict[str, Any]], profile: Sequence[str], duration: float
+    segments: Sequence[dict[str, Any]],
+    profile: Sequence[str],
+    duration: float,
+    *,
+    min_length_s: float = MIN_SERMON_S,
+    max_gap_s: float = MAX_GAP_S,
 ) -> Suggestion | None:
     """The sermon's likely range in seconds of the source, or None when nothing is long enough."""
-    from_transcript = _longest(_join(_speech_segments(segments), MAX_GAP_S))
-    from_audio = _longest(speech_runs(profile))
+    from_transcript = _longest(_join(_speech_segments(segments), max_gap_s), min_length_s)
+    from_audio = _longest(speech_runs(profile, max_gap_s), min_length_s)
     if from_transcript and from_audio:
         agreement = _overlap(from_transcript, from_audio) / max(
             from_transcript[1] - from_transcript[0], from_audio[1] - from_audio[0]

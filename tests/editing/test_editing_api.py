@@ -224,3 +224,33 @@ def test_a_ready_clips_mp4_is_in_its_playback_and_assets(client, creator) -> Non
     assert playback["mp4"] and key in playback["mp4"]
     assets = client.get(f"/api/v1/content/{clip['id']}", headers=headers).json()["assets"]
     assert [(a["kind"], a["width"], a["height"]) for a in assets] == [("mp4", 1080, 1920)]
+
+
+def test_without_a_transcript_the_suggestion_comes_from_the_speech_profile(client, creator) -> None:  # type: ignore[no-untyped-def]
+    from models import Job
+
+    user, headers = creator
+    recording = make_sermon(
+        user["id"], kind="recording", source_key="sources/x/live.mp4", duration=3600.0
+    )
+    profile = ["music"] * 1500 + ["speech"] * 1500 + ["music"] * 600
+    with session_scope() as session:
+        session.add(
+            Job(
+                content_id=recording, step="speech_profile", generation=1, queue="media",
+                status="succeeded", result={"data": {"speech_profile": profile}},
+            )
+        )  # fmt: skip
+    body = client.get(f"/api/v1/content/{recording}/trim/suggestion", headers=headers).json()
+    assert (body["start_s"], body["end_s"], body["evidence"]) == (1500.0, 3000.0, ["audio"])
+
+
+def test_a_recordings_plan_profiles_its_speech_and_an_edited_plan_starts_with_its_edit() -> None:
+    from pipelines.plans import plan_for
+
+    assert "speech_profile" in [s.name for s in plan_for("audio", kind="recording")]
+    assert "speech_profile" not in [s.name for s in plan_for("audio")]
+    trimmed = plan_for("video", "trim", kind="recording")
+    assert [s.name for s in trimmed[:2]] == ["trim", "probe"] and trimmed[1].after == ("trim",)
+    assert "speech_profile" not in [s.name for s in trimmed]
+    assert [s.name for s in plan_for(None, "clip")] == ["render_clip", "probe"]
