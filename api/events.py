@@ -15,8 +15,10 @@ from contextlib import suppress
 from typing import Any, TypeVar
 
 import anyio
+from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.exceptions import WebSocketDisconnect
 from redis.asyncio import Redis
 
 from settings import Settings
@@ -109,3 +111,24 @@ async def with_keepalive(
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+async def relay(socket: WebSocket[Any, Any, Any], events: AsyncIterator[dict[str, Any]]) -> None:
+    """Send each event to an accepted WebSocket until the client closes it. Clients only
+    listen: reading is how a closed socket is noticed between events."""
+    async with anyio.create_task_group() as tasks:
+
+        async def forward() -> None:
+            async for event in events:
+                await socket.send_json(event)
+
+        async def until_closed() -> None:
+            try:
+                while True:
+                    await socket.receive_data(mode="text")
+            except WebSocketDisconnect:
+                pass
+            tasks.cancel_scope.cancel()
+
+        tasks.start_soon(forward)
+        tasks.start_soon(until_closed)

@@ -4,7 +4,22 @@ chat."""
 
 from __future__ import annotations
 
+from api.community import (
+    ContentCommentsController,
+    ModerationController,
+    PostsController,
+    community_events,
+    community_socket,
+)
 from api.me import MeController
 from api.playlists import PlaylistsController
 
-PLATFORM_HANDLERS: list[type] = [PlaylistsController, MeController]
+PLATFORM_HANDLERS: list[object] = [
+    PlaylistsController,
+    MeController,
+    PostsController,
+    ContentCommentsController,
+    ModerationController,
+    community_events,
+    community_socket,
+]

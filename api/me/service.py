@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select, true, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -17,6 +15,7 @@ from api.playlists.service import CARD_COLUMNS
 from models import Content, Favourite, PlaybackProgress, table_of, utcnow
 from models.catalog.cursor import decode_cursor, encode_cursor
 from models.errors import BadCursor
+from models.upsert import dialect_insert
 from models.visibility import visible_to_anyone
 
 # The end of a sermon is its closing prayer and notices: this close to the end is "finished".
@@ -45,7 +44,7 @@ async def save_progress(
         "updated_at": utcnow(),
     }
     table = table_of(PlaybackProgress)
-    insert = _insert(db, PlaybackProgress, values)
+    insert = dialect_insert(db, PlaybackProgress, values)
     changed = or_(
         table.c.position != insert.excluded.position,
         table.c.finished != insert.excluded.finished,
@@ -63,16 +62,10 @@ async def save_progress(
     )
 
 
-def _insert(db: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
-    """An INSERT that can say ON CONFLICT, in the session's dialect (PostgreSQL or SQLite)."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table_of(model)).values(values)
-
-
 async def add_favourite(db: AsyncSession, user_id: str, content_id: str) -> None:
     """Idempotent: a second tap (or a second device) finds the row there and changes nothing."""
     values = {"user_id": user_id, "content_id": content_id, "created_at": utcnow()}
-    await db.execute(_insert(db, Favourite, values).on_conflict_do_nothing())
+    await db.execute(dialect_insert(db, Favourite, values).on_conflict_do_nothing())
 
 
 def _mine_or_visible(user: AuthUser) -> ColumnElement[bool]:

@@ -1,0 +1,86 @@
+"""Uploaded images (story illustrations, post images) into storage: decoded and resized by the
+pipeline's pure function off the event loop, each rendition stored under the caller's prefix,
+and their public URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import msgspec
+
+from api.errors import ApiError
+from pipelines.media.errors import ImageRefused, ImageTooLarge
+from pipelines.media.illustrations import WebImage, web_renditions
+from pipelines.storage import Storage
+from pipelines.storage.delivery import public_url
+from settings import Settings
+
+
+class ImageNotAccepted(ApiError):
+    status_code = 422
+    code = "image_refused"
+
+
+class ImageTooBig(ApiError):
+    status_code = 413
+    code = "image_too_large"
+
+
+class ImageOut(msgspec.Struct, kw_only=True):
+    format: str
+    width: int
+    height: int
+    url: str
+
+
+async def decode_image(data: bytes) -> WebImage:
+    """The web renditions of `data`, or the reason it is refused (413 beyond the limits)."""
+    try:
+        return await anyio.to_thread.run_sync(web_renditions, data)
+    except ImageTooLarge as exc:
+        raise ImageTooBig(str(exc)) from None
+    except ImageRefused as exc:
+        raise ImageNotAccepted(str(exc)) from None
+
+
+async def store_image(storage: Storage, prefix: str, image: WebImage) -> list[dict[str, Any]]:
+    """Each rendition at `{prefix}/{width}.{format}`; the stored keys, smallest first."""
+
+    def put_all() -> list[dict[str, Any]]:
+        stored = []
+        for rendition in image.renditions:
+            key = f"{prefix}/{rendition.width}.{rendition.format}"
+            size = storage.put_bytes(key, rendition.data)
+            stored.append(
+                {
+                    "format": rendition.format,
+                    "width": rendition.width,
+                    "height": rendition.height,
+                    "key": key,
+                    "bytes": size,
+                }
+            )
+        return stored
+
+    return await anyio.to_thread.run_sync(put_all)
+
+
+async def delete_images(storage: Storage, renditions: list[dict[str, Any]]) -> None:
+    def delete_all() -> None:
+        for rendition in renditions:
+            storage.delete(str(rendition["key"]))
+
+    await anyio.to_thread.run_sync(delete_all)
+
+
+def image_urls(settings: Settings, renditions: list[dict[str, Any]] | None) -> list[ImageOut]:
+    return [
+        ImageOut(
+            format=str(r["format"]),
+            width=int(r["width"]),
+            height=int(r["height"]),
+            url=public_url(settings, str(r["key"])),
+        )
+        for r in renditions or []
+    ]
