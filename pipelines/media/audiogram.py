@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 from pipelines.context import ContentMetadata
 from pipelines.media.burned_captions import ass_script, safe_area
 from pipelines.media.clips import CAPTIONS_FILE, ClipEdit, mp4_args
-from pipelines.media.errors import FFmpegFailed, RangeRefused
+from pipelines.media.errors import FFmpegFailed, FFmpegKilled, RangeRefused
 from pipelines.media.probe import Probe, input_args
 from pipelines.media.reframe import ASPECTS
 from pipelines.media.runner import FFMPEG, Cancel, RunStats, run_ffmpeg
@@ -92,6 +92,8 @@ def _cover(
     ]
     try:
         run_ffmpeg(cmd, timeout=settings.ffprobe_timeout_s, cwd=work_dir, cancel=cancel)
+    except FFmpegKilled:
+        raise  # killed by the machine, not refused by the file: retried, not left out
     except FFmpegFailed:
         return None  # a broken cover is no reason to fail the clip: the card stands in
     with Image.open(target) as image:  # Pillow's MAX_IMAGE_PIXELS guards against a bomb

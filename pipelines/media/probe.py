@@ -11,7 +11,7 @@ from typing import Any, Literal
 import msgspec
 
 from pipelines.context import StepContext, StepResult
-from pipelines.media.errors import FFmpegFailed, MediaRejected
+from pipelines.media.errors import FFmpegFailed, FFmpegKilled, MediaRejected
 from pipelines.media.runner import FFMPEG, Cancel, run_ffmpeg, run_ffprobe
 from settings import Settings
 
@@ -351,6 +351,8 @@ def _check_decodes_to_the_end(
     cmd += ["-f", "null", "-"]
     try:
         stats = run_ffmpeg(cmd, timeout=settings.ffprobe_timeout_s, cwd=work_dir, cancel=cancel)
+    except FFmpegKilled:
+        raise  # killed by the machine (out of memory), not refused by the file: retried
     except FFmpegFailed as exc:
         raise MediaRejected("the file is damaged: its media cannot be decoded") from exc
     if stats.media_seconds <= 0 and probe.duration > 0.5:
@@ -383,6 +385,8 @@ def _probe(
         args += ["-print_format", "json", "-show_format", "-show_streams", f"file:{path.resolve()}"]
         try:
             stats = run_ffprobe(args, timeout=settings.ffprobe_timeout_s, cwd=folder, cancel=cancel)
+        except FFmpegKilled:
+            raise  # killed by the machine (out of memory), not refused by the file: retried
         except FFmpegFailed as exc:
             raise MediaRejected(_unreadable_reason(exc.log_tail)) from exc
         probe = parse_probe(json.loads(stats.stdout or b"{}"), size)

@@ -12,7 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, ImageStat
 
 from pipelines.context import AssetOut, StepContext, StepResult, put_asset
-from pipelines.media.errors import FFmpegFailed, MediaRejected
+from pipelines.media.errors import FFmpegFailed, FFmpegKilled, MediaRejected
 from pipelines.media.probe import Probe, input_args, probe_of
 from pipelines.media.runner import FFMPEG, Cancel, run_ffmpeg
 from pipelines.media.storyboard import make_storyboard, storyboard_vtt
@@ -57,6 +57,8 @@ def _grab(
         stats = run_ffmpeg(
             cmd, timeout=settings.ffprobe_timeout_s, cwd=target.parent, cancel=cancel
         )
+    except FFmpegKilled:
+        raise  # killed by the machine, not refused by the file: retried, not left out
     except FFmpegFailed:
         return None
     return stats.cpu_seconds if target.is_file() and target.stat().st_size > 0 else None

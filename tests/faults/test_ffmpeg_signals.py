@@ -9,12 +9,15 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipelines.media.errors import FFmpegFailed, FFmpegKilled, StepCancelled, StepTimedOut
 from pipelines.media.runner import run_ffmpeg
-from tests.jobs.conftest import wait_until
+from settings import get_settings
+from tests.conftest import Accounts, wait_for_status
+from tests.jobs.conftest import job_row, make_video, upload, wait_until
 
 
 def slow_encode(seconds: int = 600) -> list[str]:
@@ -93,3 +96,25 @@ def test_the_runners_own_kills_keep_their_meaning(
     with pytest.raises(expected):
         run_ffmpeg(slow_encode(), cwd=tmp_path, **options)  # type: ignore[arg-type]
     assert ffmpeg_under(tmp_path) == []
+
+
+def test_a_sermon_whose_encode_is_sigkilled_is_retried_and_becomes_ready(
+    client: Any, accounts: Accounts, worker: object, media_dir: Path
+) -> None:
+    headers = accounts.auth(accounts.make("creator"))
+    content_id = upload(client, headers, make_video(media_dir / "killed-encode.mp4", 8.0))
+    work = get_settings().work_path
+
+    def encoding() -> list[int]:
+        # A job's attempts work under WORK_DIR/<job id>/: only the encode's ffmpeg is killed.
+        job = job_row(content_id, "encode_video")
+        return ffmpeg_under(work / job.id) if job is not None and job.status == "running" else []
+
+    pids = wait_until(encoding, timeout=60, what="the encode's ffmpeg")
+    assert isinstance(pids, list)
+    os.kill(pids[0], signal.SIGKILL)  # what the OOM killer does
+
+    ready = wait_for_status(client, content_id, headers, {"ready", "failed"}, timeout=120)
+    assert ready["status"] == "ready", ready
+    encode = job_row(content_id, "encode_video")
+    assert encode.status == "succeeded" and encode.attempts == 2, encode.error
