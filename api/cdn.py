@@ -94,6 +94,16 @@ async def _is_public(state: State, content_id: str) -> bool:
     return public
 
 
+COMMUNITY_IMAGES = "community/posts/"
+
+
+def _community_key(raw: str) -> str:
+    try:
+        return check_key(raw)
+    except ValueError:
+        raise NotFound("no such object") from None
+
+
 def _media_key(raw: str) -> str:
     try:
         key = check_key(raw.lstrip("/"))
@@ -120,6 +130,9 @@ async def cdn_object(key: FromPath[str], state: State, request: Request[Any, Any
             state.settings.cdn_signing_secret, expires, signature, relative
         ):
             raise Forbidden("the signature is wrong or has expired; ask for new playback URLs")
+    elif raw.startswith(COMMUNITY_IMAGES):
+        # Post images: reached only through a post members see, by a key holding its random id.
+        relative = _community_key(raw)
     else:
         relative = _media_key(raw)
         if not await _is_public(state, relative.split("/")[1]):

@@ -4,6 +4,7 @@ chat."""
 
 from __future__ import annotations
 
+from api.bible_stories import BibleStoriesController
 from api.community import (
     ContentCommentsController,
     ModerationController,
@@ -17,6 +18,7 @@ from api.playlists import PlaylistsController
 PLATFORM_HANDLERS: list[object] = [
     PlaylistsController,
     MeController,
+    BibleStoriesController,
     PostsController,
     ContentCommentsController,
     ModerationController,

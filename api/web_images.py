@@ -4,6 +4,7 @@ and their public URLs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -74,13 +75,19 @@ async def delete_images(storage: Storage, renditions: list[dict[str, Any]]) -> N
     await anyio.to_thread.run_sync(delete_all)
 
 
-def image_urls(settings: Settings, renditions: list[dict[str, Any]] | None) -> list[ImageOut]:
+def image_urls(
+    settings: Settings,
+    renditions: list[dict[str, Any]] | None,
+    url_for: Callable[[str], str] | None = None,
+) -> list[ImageOut]:
+    """Each rendition with its URL: public unless `url_for` signs it (a private story's)."""
+    url_for = url_for or (lambda key: public_url(settings, key))
     return [
         ImageOut(
             format=str(r["format"]),
             width=int(r["width"]),
             height=int(r["height"]),
-            url=public_url(settings, str(r["key"])),
+            url=url_for(str(r["key"])),
         )
         for r in renditions or []
     ]
