@@ -159,7 +159,9 @@ def encode_command(
     assert probe.video is not None
     cmd = [FFMPEG, "-v", "warning", *input_args(ctx.source, probe.demuxer)]
     if still is not None:
-        cmd += ["-loop", "1", "-framerate", f"{STILL_FRAME_RATE:g}", *cover_input_args(still)]
+        # The looped picture is an endless input: its own -t ends it with the sound.
+        cmd += ["-loop", "1", "-framerate", f"{STILL_FRAME_RATE:g}", "-t", f"{probe.duration:.3f}"]
+        cmd += cover_input_args(still)
     cmd += ["-filter_complex", video_filter_graph(probe, plan, loudness)]
     for i, rung in enumerate(plan.rungs):
         cmd += _rung_args(rung, hls_dir / rung.name, ctx.settings, f"v{i}", plan.still)

@@ -10,6 +10,7 @@ import pytest
 from pipelines.media.audio import encode_audio_step
 from pipelines.media.errors import MediaRejected
 from pipelines.media.probe import probe_media, probe_step
+from pipelines.media.video import encode_video_step
 
 from .conftest import decodes_to_the_end, ffprobe, make
 
@@ -58,3 +59,33 @@ def test_containers_outside_the_allowlist_are_still_refused(media, settings, mux
     assert subprocess.run(["ffprobe", "-v", "error", str(source)]).returncode == 0  # readable
     with pytest.raises(MediaRejected, match="not in a container we accept"):
         probe_media(source, settings)
+
+
+VIDEO_ARCHIVES: dict[str, tuple[str, list[str], str]] = {
+    "windows media video": ("service.wmv", ["-c:v", "wmv2", "-c:a", "wmav2"], "asf"),
+    "dvd vob": ("VTS_01_1.vob", ["-c:v", "mpeg2video", "-c:a", "mp2", "-f", "vob"], "mpeg"),
+    "mpeg-1": ("service.mpg", ["-c:v", "mpeg1video", "-c:a", "mp2"], "mpeg"),
+    "avi": ("service.avi", ["-c:v", "mpeg4", "-c:a", "libmp3lame"], "avi"),
+    "3gp phone video": (
+        "phone.3gp",
+        ["-c:v", "h263", "-s", "176x144", "-c:a", "aac", "-ar", "16000", "-ac", "1"],
+        "mov",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(VIDEO_ARCHIVES))
+def test_archive_video_is_accepted_and_plays_to_the_end(make_ctx, media, out_root, kind):
+    name, options, demuxer = VIDEO_ARCHIVES[kind]
+    source = make(
+        media / name, "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=3", *LAVFI_TONE,
+        *options, "-shortest",
+    )  # fmt: skip
+    ctx = make_ctx(source)
+    ctx.previous["probe"] = probe_step(ctx)
+    assert ctx.previous["probe"].data["probe"]["demuxer"] == demuxer
+    result = encode_video_step(ctx)
+    for variant in result.data["variants"]:
+        if not variant.get("iframes_only"):
+            played = decodes_to_the_end(out_root / "hls" / variant["uri"])
+            assert abs(played - 3.0) <= 0.2, (kind, variant["uri"], played)
