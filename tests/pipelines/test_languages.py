@@ -49,7 +49,7 @@ def dominant_hz(path: Path) -> float:
         capture_output=True, check=True,
     ).stdout  # fmt: skip
     samples = array.array("h", raw)[4800:]
-    crossings = sum(1 for a, b in zip(samples, samples[1:]) if a < 0 <= b)
+    crossings = sum(1 for a, b in zip(samples, samples[1:], strict=False) if a < 0 <= b)
     return crossings / (len(samples) / 48000)
 
 
