@@ -12,6 +12,7 @@ from api.community import (
     community_events,
     community_socket,
 )
+from api.live.chat import ChatController, recording_chat
 from api.me import MeController
 from api.playlists import PlaylistsController
 
@@ -24,4 +25,6 @@ PLATFORM_HANDLERS: list[object] = [
     ModerationController,
     community_events,
     community_socket,
+    ChatController,
+    recording_chat,
 ]

@@ -172,6 +172,7 @@ def egress_ended(session: LiveSession, event: api.WebhookEvent) -> Applied:
     if key is not None:
         # LIMIT_REACHED still wrote a file: the service up to the limit is worth keeping.
         session.recording_key = key
+        session.recording_started_at = recording_start(info)
         session.egress_error = None
         ingest = info.egress_id if session.content_id is None else None
         return Applied(
@@ -182,6 +183,13 @@ def egress_ended(session: LiveSession, event: api.WebhookEvent) -> Applied:
     return Applied(
         session_event(session, "egress_ended", egress_id=info.egress_id, error=session.egress_error)
     )
+
+
+def recording_start(info: api.EgressInfo) -> datetime | None:
+    """When the file's first frame was taken (LiveKit gives nanoseconds since the epoch): the
+    clock chat replay lines messages up against."""
+    started = next((r.started_at for r in info.file_results if r.started_at), 0) or info.started_at
+    return datetime.fromtimestamp(started / 1e9, UTC) if started else None
 
 
 def recording_key(session: LiveSession, info: api.EgressInfo) -> str | None:

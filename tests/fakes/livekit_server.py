@@ -68,6 +68,7 @@ class FakeLiveKit(FakeHTTPServer):
         self.api_key, self.api_secret = api_key, api_secret
         self.rooms: dict[str, RoomState] = {}
         self.egresses: dict[str, api.EgressInfo] = {}
+        self.data_packets: list[api.SendDataRequest] = []  # what SendData delivered, in order
         self.methods: dict[str, Method] = {
             "livekit.RoomService/CreateRoom": Method(
                 api.CreateRoomRequest, lambda g, r: bool(g.room_create), self.create_room
@@ -80,6 +81,9 @@ class FakeLiveKit(FakeHTTPServer):
             ),
             "livekit.RoomService/RemoveParticipant": Method(
                 api.RoomParticipantIdentity, _room_admin, self.remove_participant
+            ),
+            "livekit.RoomService/SendData": Method(
+                api.SendDataRequest, _room_admin, self.send_data
             ),
             "livekit.Egress/StartRoomCompositeEgress": Method(
                 api.RoomCompositeEgressRequest, lambda g, r: bool(g.room_record), self.start_egress
@@ -175,6 +179,11 @@ class FakeLiveKit(FakeHTTPServer):
         if state is None:
             raise TwirpFailure("not_found", "requested room does not exist")
         return state
+
+    def send_data(self, request: api.SendDataRequest) -> api.SendDataResponse:
+        self._room(request.room)
+        self.data_packets.append(request)
+        return api.SendDataResponse()
 
     def list_participants(self, request: api.ListParticipantsRequest) -> Message:
         state = self._room(request.room)
