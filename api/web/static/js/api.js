@@ -59,7 +59,7 @@ export async function events(path, onEvent, signal) {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += value;
+        buffer += value.replace(/\r\n?/g, "\n"); // SSE lines may end in CRLF (Litestar's do)
         let end;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
           const block = buffer.slice(0, end);

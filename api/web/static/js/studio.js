@@ -50,7 +50,8 @@ let timer = null;
 
 function note(el, text, ok) {
   el.textContent = text;
-  el.className = ok ? "field-ok" : "field-error";
+  el.classList.remove("field-ok", "field-error");
+  el.classList.add(ok ? "field-ok" : "field-error");
 }
 
 scripture.addEventListener("input", () => {
