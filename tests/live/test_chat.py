@@ -14,14 +14,7 @@ from sqlalchemy import update
 from models import LiveSession
 from tests.conftest import Accounts
 from tests.fakes.livekit_server import FakeLiveKit
-from tests.live.conftest import (  # noqa: F401  (fixtures: LiveKit settings, then the app)
-    api_process,
-    app,
-    livekit,
-    send_webhook,
-    wait_until,
-    webhook_event,
-)
+from tests.live.conftest import api_process, send_webhook, wait_until, webhook_event
 from tests.live.streams import EventReader
 from tests.live.test_sessions_and_tokens import go_live, schedule
 from tests.sermons import make_sermon
