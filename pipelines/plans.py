@@ -170,11 +170,28 @@ RECORDING_PLANS: dict[MediaType, tuple[StepSpec, ...]] = {
     media_type: (*plan, SPEECH_PROFILE) for media_type, plan in PLANS.items()
 }
 
+# Steps no plan walks: run on a creator's request against the live generation. Adding an audio
+# track in another language: its source is the added recording, its `previous` the generation's
+# probe and encode_video results, its metadata language the track's.
+ADD_AUDIO_TRACK = StepSpec(
+    name="add_audio_track",
+    queue="transcode",
+    function="pipelines.media.added_track:add_audio_track_step",
+    after=("encode_video",),
+    reads_source=True,
+)
+ON_REQUEST: tuple[StepSpec, ...] = (ADD_AUDIO_TRACK,)
+
 # Every step by name: what the worker runs. A step in several plans runs the same way in each;
 # only what it waits for differs.
 STEPS: dict[str, StepSpec] = {
     spec.name: spec
-    for plan in (*PLANS.values(), *EDITED_PLANS.values(), *RECORDING_PLANS.values())
+    for plan in (
+        *PLANS.values(),
+        *EDITED_PLANS.values(),
+        *RECORDING_PLANS.values(),
+        ON_REQUEST,
+    )
     for spec in plan
 }
 

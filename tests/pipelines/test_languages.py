@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.media.added_track import add_audio_track_step
 from pipelines.media.probe import probe_step
 from pipelines.media.video import encode_video_step
 
@@ -78,3 +79,31 @@ def test_two_tracks_become_two_named_renditions_one_default(make_ctx, interprete
     assert ffprobe(mp3)["streams"][0]["codec_name"] == "mp3"
     kinds = sorted({a.kind for a in result.assets})
     assert kinds == ["audio_rendition", "hls_iframe", "hls_variant", "mp3"]
+
+
+def test_an_interpreters_recording_added_later_joins_the_audio_group(
+    make_ctx, vertical_mp4, media, out_root
+):
+    ctx = make_ctx(vertical_mp4, language="en")
+    ctx.previous["probe"] = probe_step(ctx)
+    ctx.previous["encode_video"] = encode_video_step(ctx)
+    # Recorded on a phone in the booth: shorter than the service, a different tone.
+    recording = make(
+        media / "interpreter.m4a", "-f", "lavfi", "-i", "sine=f=600:d=2", "-af", "volume=-20dB",
+        "-c:a", "aac",
+    )  # fmt: skip
+    added = make_ctx(recording, language="spa")
+    added.previous = ctx.previous
+    result = add_audio_track_step(added)
+    audio = [t for t in media_tags((out_root / "hls/master.m3u8").read_text())]
+    assert [(t["LANGUAGE"], t["NAME"], t["DEFAULT"]) for t in audio] == [
+        ("en", "English", "YES"),
+        ("es", "Español", "NO"),
+    ]
+    playlist = out_root / "hls" / audio[1]["URI"]
+    info = ffprobe(playlist, "-protocol_whitelist", "file")
+    assert float(info["format"]["duration"]) == pytest.approx(3.0, abs=0.1)  # as long as the video
+    assert float(info["streams"][0]["start_time"]) == pytest.approx(0.0, abs=0.001)
+    assert dominant_hz(playlist) == pytest.approx(600, rel=0.05)
+    assert abs(integrated_loudness(playlist) + 16) <= 1.5
+    assert result.assets[0].language == "es"
