@@ -33,6 +33,54 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", f"{V1}/me/favourites"): SIGNED_IN,
     ("PUT", f"{V1}/me/favourites/{{content_id:str}}"): OWNER,
     ("DELETE", f"{V1}/me/favourites/{{content_id:str}}"): SIGNED_IN,
+    ("POST", f"{V1}/bible-stories"): CREATOR,
+    ("GET", f"{V1}/bible-stories"): PUBLIC,
+    # The subject story's narration is the owner's private draft.
+    ("GET", f"{V1}/bible-stories/{{story_id:str}}"): OWNER,
+    ("PATCH", f"{V1}/bible-stories/{{story_id:str}}"): OWNER,
+    ("DELETE", f"{V1}/bible-stories/{{story_id:str}}"): OWNER,
+    ("POST", f"{V1}/bible-stories/{{story_id:str}}/illustrations"): OWNER,
+    ("PATCH", f"{V1}/bible-stories/{{story_id:str}}/illustrations/{{illustration_id:str}}"): OWNER,
+    ("DELETE", f"{V1}/bible-stories/{{story_id:str}}/illustrations/{{illustration_id:str}}"): OWNER,
+    # The community is for members; the subject post and comment are the owner's.
+    ("GET", f"{V1}/posts"): SIGNED_IN,
+    ("POST", f"{V1}/posts"): SIGNED_IN,
+    ("GET", f"{V1}/posts/{{post_id:str}}"): SIGNED_IN,
+    ("PATCH", f"{V1}/posts/{{post_id:str}}"): AUTHOR,
+    ("DELETE", f"{V1}/posts/{{post_id:str}}"): AUTHOR_OR_MODERATOR,
+    ("GET", f"{V1}/posts/{{post_id:str}}/comments"): SIGNED_IN,
+    ("POST", f"{V1}/posts/{{post_id:str}}/comments"): SIGNED_IN,
+    ("DELETE", f"{V1}/posts/{{post_id:str}}/comments/{{comment_id:str}}"): AUTHOR_OR_MODERATOR,
+    ("POST", f"{V1}/posts/{{post_id:str}}/reactions"): SIGNED_IN,
+    ("DELETE", f"{V1}/posts/{{post_id:str}}/reactions/{{kind:str}}"): SIGNED_IN,
+    ("POST", f"{V1}/posts/{{post_id:str}}/reports"): SIGNED_IN,
+    ("GET", f"{V1}/community/events"): SIGNED_IN,
+    # Comments on the owner's private draft (switched on).
+    ("GET", f"{V1}/content/{{content_id:str}}/comments"): OWNER,
+    ("POST", f"{V1}/content/{{content_id:str}}/comments"): OWNER,
+    ("PUT", f"{V1}/content/{{content_id:str}}/comments/enabled"): OWNER,
+    ("DELETE", f"{V1}/content/{{content_id:str}}/comments/{{comment_id:str}}"): OWNER,
+    ("GET", f"{V1}/moderation/reports"): MODERATOR,
+    ("POST", f"{V1}/moderation/reports/{{report_id:str}}/dismiss"): MODERATOR,
+    ("GET", f"{V1}/moderation/held"): MODERATOR,
+    ("POST", f"{V1}/moderation/posts/{{post_id:str}}"): MODERATOR,
+    ("POST", f"{V1}/moderation/comments/{{comment_id:str}}"): MODERATOR,
+    ("POST", f"{V1}/moderation/mutes"): MODERATOR,
+    ("DELETE", f"{V1}/moderation/mutes/{{user_id:str}}"): MODERATOR,
+    ("GET", f"{V1}/moderation/words"): MODERATOR,
+    ("POST", f"{V1}/moderation/words"): MODERATOR,
+    ("DELETE", f"{V1}/moderation/words/{{word:str}}"): MODERATOR,
+    ("GET", f"{V1}/moderation/log"): MODERATOR,
+    # The subject service is the owner's private one; its recording is the subject content.
+    ("GET", f"{V1}/live/sessions/{{session_id:str}}/chat"): OWNER,
+    ("POST", f"{V1}/live/sessions/{{session_id:str}}/chat"): OWNER,
+    ("DELETE", f"{V1}/live/sessions/{{session_id:str}}/chat/{{message_id:str}}"): OWNER,
+    ("PUT", f"{V1}/live/sessions/{{session_id:str}}/chat/settings"): OWNER,
+    ("POST", f"{V1}/live/sessions/{{session_id:str}}/chat/mutes"): OWNER,
+    ("GET", f"{V1}/content/{{content_id:str}}/chat"): OWNER,
 }
-WEBSOCKETS: set[str] = set()
+# Endless streams: the matrix checks that anonymous callers are refused before they start.
+STREAMS = {f"{V1}/community/events"}
+# Tested in tests/platform/test_community.py (members) and tests/live (sessions).
+WEBSOCKETS: set[str] = {f"{V1}/community/ws"}
 ROUTES = set(RULES)
