@@ -20,8 +20,14 @@ media.addEventListener("loadedmetadata", () => {
 }, { once: true });
 media.addEventListener("error", () => { status.textContent = "This recording could not be played."; });
 
-const ready = attachStream(media, { hls: data.hls, mp3: data.mp3, hlsScript: data.hlsScript });
-ready.catch(() => { status.textContent = "The player could not start."; });
+// The stream (and hls.js, the page's largest script) is fetched when the listener first presses
+// play: until then the page costs a phone a few kilobytes and no script work. The element's
+// play() waits for the source and then starts by itself.
+let attached = null;
+media.addEventListener("play", () => {
+  attached ??= attachStream(media, { hls: data.hls, mp3: data.mp3, hlsScript: data.hlsScript })
+    .catch(() => { status.textContent = "The player could not start."; });
+});
 
 setupCaptions(root, media);
 followTranscript(document.querySelector(".transcript"), media, (t) => { seek(t); media.play(); });
