@@ -97,3 +97,49 @@ def test_a_listener_is_refused_the_studio_and_the_admin_pages(client, accounts: 
     sign_in(client, accounts.make("listener"))
     assert client.get("/studio").status_code == 403
     assert client.get("/admin").status_code == 403
+
+
+def test_every_page_route_states_who_may_open_it_and_keeps_to_it(
+    app, client, accounts: Accounts
+) -> None:
+    from litestar.routes import HTTPRoute
+
+    from tests.web.matrix_rules import ADMIN, CREATOR, FORM, PUBLIC, RULES
+
+    pages = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and not route.path.startswith(("/api/", "/schema"))
+        for method in route.route_handler_map
+        if method not in ("OPTIONS", "HEAD")
+    } - {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/cdn/{key:path}")}
+    assert pages == set(RULES), pages ^ set(RULES)
+
+    owner = accounts.make("creator")
+    sermon = make_sermon(owner["id"])
+    callers = {"anonymous": None, "listener": accounts.make("listener"), "creator": owner}
+    callers["admin"] = accounts.make("admin")
+    values = {"content_id": sermon, "series_id": "none", "session_id": "none", "job_id": "none"}
+    values |= {"user_id": "none", "tag": "x", "name": "css/site.css"}
+    for (method, template), rule in sorted(RULES.items()):
+        path = template
+        for name, value in values.items():
+            path = path.replace(f"{{{name}:str}}", value).replace(f"{{{name}:path}}", value)
+        for who, user in callers.items():
+            client.cookies.clear()
+            if user is not None:
+                sign_in(client, user)
+            status = client.request(method, path, follow_redirects=False).status_code
+            allowed = {
+                PUBLIC: True,
+                CREATOR: who in ("creator", "admin"),
+                ADMIN: who == "admin",
+                FORM: False,
+            }[rule]
+            if allowed:
+                assert status < 400 or status == 404, (method, template, who, status)
+            elif rule == FORM:
+                assert status == 403, (method, template, who, status)
+            else:
+                expected = (303, 302, 307) if who == "anonymous" else (403,)
+                assert status in expected, (method, template, who, status)
