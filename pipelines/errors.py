@@ -6,7 +6,8 @@ decides retry or failure by one attribute, `transient`, never by an error's text
     PipelineError                      (permanent unless a subclass says otherwise)
      ├── media.errors
      │    ├── MediaRejected            the upload is not media we accept
-     │    │    └── RangeRefused        a trim or clip range the media cannot give
+     │    │    ├── RangeRefused        a trim or clip range the media cannot give
+     │    │    └── ImageRefused        an image we do not decode (ImageTooLarge: a bomb)
      │    ├── FFmpegFailed             ffmpeg failed on media that probed fine
      │    ├── FFmpegKilled             ffmpeg died of a signal (the OOM killer)   transient
      │    ├── StepTimedOut             a process ran past its limit               transient
