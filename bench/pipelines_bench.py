@@ -39,7 +39,7 @@ def timed(cmds: list[list[str]], parallel: bool = False) -> tuple[float, float]:
         procs = [subprocess.Popen(c) for c in cmds]
         for p in procs:
             if p.wait():
-                raise SystemExit(f"failed: {p.args}")
+                raise SystemExit(f"failed: {p.args!r}")
     else:
         for c in cmds:
             subprocess.run(c, check=True)
@@ -49,32 +49,44 @@ def timed(cmds: list[list[str]], parallel: bool = False) -> tuple[float, float]:
     return wall, cpu
 
 
+def make_sermon(root: Path, minutes: int) -> Path:
+    """A sermon-like MP3 of `minutes` (a voice-band tone that swells and fades over pink noise,
+    128k stereo), made once into `root`: written under a partial name and renamed when whole,
+    so an interrupted run never leaves a truncated source for the next one."""
+    sermon = root / f"sermon-{minutes}m.mp3"
+    if sermon.exists():
+        return sermon
+    root.mkdir(parents=True, exist_ok=True)
+    partial = root / f"sermon-{minutes}m.partial.mp3"
+    graph = "[0][1]amix=2,volume='0.6+0.4*sin(t*1.3)':eval=frame,aformat=channel_layouts=stereo"
+    d = minutes * 60
+    subprocess.run(
+        [
+            *FF,
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=f=180:r=44100:d={d}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"anoisesrc=c=pink:r=44100:a=0.05:d={d}",
+            "-filter_complex",
+            graph,
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "128k",
+            str(partial),
+        ],
+        check=True,
+    )
+    partial.replace(sermon)
+    return sermon
+
+
 def make_sources(root: Path, audio_min: int, video_min: int) -> tuple[Path, Path]:
-    sermon, video = root / f"sermon-{audio_min}m.mp3", root / f"video-{video_min}m-1080p.mp4"
-    if not sermon.exists():
-        graph = "[0][1]amix=2,volume='0.6+0.4*sin(t*1.3)':eval=frame,aformat=channel_layouts=stereo"
-        d = audio_min * 60
-        subprocess.run(
-            [
-                *FF,
-                "-f",
-                "lavfi",
-                "-i",
-                f"sine=f=180:r=44100:d={d}",
-                "-f",
-                "lavfi",
-                "-i",
-                f"anoisesrc=c=pink:r=44100:a=0.05:d={d}",
-                "-filter_complex",
-                graph,
-                "-c:a",
-                "libmp3lame",
-                "-b:a",
-                "128k",
-                str(sermon),
-            ],
-            check=True,
-        )
+    sermon, video = make_sermon(root, audio_min), root / f"video-{video_min}m-1080p.mp4"
     if not video.exists():
         d = video_min * 60
         subprocess.run(
