@@ -57,7 +57,7 @@ def mp4_args(fps: str, output: Path) -> list[str]:
         "-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast", "-crf", "20",
         "-maxrate", MAX_BITRATE, "-bufsize", "16M", "-pix_fmt", "yuv420p", "-g", gop,
         "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
-        "-movflags", "+faststart", "-map_metadata", "-1", "-y", f"file:{output}",
+        "-movflags", "+faststart", "-map_metadata", "-1", "-y", f"file:{output.resolve()}",
     ]  # fmt: skip
 
 

@@ -193,7 +193,7 @@ def cut_command(source: Path, probe: Probe, plan: CutPlan, output: Path) -> list
         maps += ["-map", "[a]", "-c:a", "flac", "-ar", str(probe.audio.sample_rate)]
     if graph:
         cmd += ["-filter_complex", ";".join(graph)]
-    cmd += [*maps, "-map_metadata", "-1", "-y", f"file:{output}"]
+    cmd += [*maps, "-map_metadata", "-1", "-y", f"file:{output.resolve()}"]
     return cmd
 
 
