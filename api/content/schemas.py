@@ -112,6 +112,11 @@ class ContentOut(msgspec.Struct):
     assets: list[AssetOut] = msgspec.field(default_factory=list)
     # The latest CDN invalidation covering the content: id, status, paths (owners and admins).
     invalidation: dict[str, Any] | None = None
+    # Editing: the range of the source this content is made from (a trim, or a clip's moment of
+    # its parent, whose id links back to it), in seconds of that source.
+    parent_id: str | None = None
+    range_start_s: float | None = None
+    range_end_s: float | None = None
 
 
 class SourceOut(msgspec.Struct):

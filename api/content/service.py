@@ -135,4 +135,7 @@ async def content_out(db: AsyncSession, content: Content, user: AuthUser | None)
         jobs=jobs,
         assets=[asset_out(a) for a in await live_assets(db, content)],
         invalidation=content.invalidation if owner_view else None,
+        parent_id=content.parent_id,
+        range_start_s=content.range_start_s,
+        range_end_s=content.range_end_s,
     )

@@ -136,7 +136,8 @@ def test_a_clip_is_a_new_content_with_its_parent_range_and_retimed_cues(client, 
     listed = client.get(f"/api/v1/content/{sermon}/clips", headers=headers).json()
     assert [c["id"] for c in listed] == [clip["id"]]
     read = client.get(f"/api/v1/content/{clip['id']}", headers=headers).json()
-    assert read["kind"] == "clip"
+    assert read["kind"] == "clip" and read["parent_id"] == sermon  # links back at its time
+    assert (read["range_start_s"], read["range_end_s"]) == (105, 115)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.media.errors import RangeRefused
+from pipelines.media.errors import RangeRefused, StepCancelled
 from pipelines.media.probe import probe_media
 from pipelines.media.trim import Cut, cut, plan_cut, trim_step
 
@@ -116,3 +116,10 @@ def test_the_trim_step_stores_the_cut_as_the_generations_source(
 def test_without_a_range_the_trim_step_leaves_the_upload_as_the_source(make_ctx, flash_mp4) -> None:
     result = trim_step(make_ctx(flash_mp4))
     assert result.data["source_key"] is None
+
+
+def test_a_cancelled_trim_stops_its_ffmpeg(make_ctx, flash_mp4) -> None:
+    ctx = make_ctx(flash_mp4, range_start_s=1.0, range_end_s=3.0)
+    ctx.cancel.set()
+    with pytest.raises(StepCancelled):
+        trim_step(ctx)
