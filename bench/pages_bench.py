@@ -153,7 +153,8 @@ def _browser_figures(player_url: str) -> tuple[dict[str, int], list[float]]:
             )
             page.goto(player_url, wait_until="commit")
             page.wait_for_selector("#media", state="attached")
-            page.evaluate("() => document.querySelector('#media').play()")
+            # As a press of play: the first one swaps the placeholder MP3 for the stream.
+            page.evaluate("() => { document.querySelector('#media').play().catch(() => {}); }")
             page.wait_for_function("() => window.__playing !== undefined", timeout=30_000)
             started.append(page.evaluate("() => window.__playing"))
             context.close()

@@ -15,17 +15,28 @@ function seek(seconds) {
   else start = seconds;
 }
 
+let unstarted = true; // the start time applies to the stream's first metadata, once
 media.addEventListener("loadedmetadata", () => {
+  if (!attached || !unstarted) return;
+  unstarted = false;
   if (start > 0) media.currentTime = start;
-}, { once: true });
+});
 media.addEventListener("error", () => { status.textContent = "This recording could not be played."; });
 
 // The stream (and hls.js, the page's largest script) is fetched when the listener first presses
-// play: until then the page costs a phone a few kilobytes and no script work. The element's
-// play() waits for the source and then starts by itself.
+// play: until then the page costs a phone a few kilobytes and no script work. The MP3 as the
+// element's source until then keeps the browser's own controls live (nothing is fetched:
+// preload is none); on that first press the stream replaces it and plays.
 let attached = null;
+if (data.mp3 && !media.src) media.src = data.mp3;
 media.addEventListener("play", () => {
-  attached ??= attachStream(media, { hls: data.hls, mp3: data.mp3, hlsScript: data.hlsScript })
+  if (attached) return;
+  start = media.currentTime || start;
+  // The MP3 only made the controls live: stop it before it loads, so the stream is what plays.
+  media.removeAttribute("src");
+  media.load();
+  attached = attachStream(media, { hls: data.hls, mp3: data.mp3, hlsScript: data.hlsScript })
+    .then(() => media.play().catch(() => {}))
     .catch(() => { status.textContent = "The player could not start."; });
 });
 
