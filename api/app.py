@@ -10,7 +10,6 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from redis.asyncio import Redis
 
 from api.admin import AdminJobsController, reprocess_content
 from api.auth.controller import AuthController, UsersController
@@ -35,6 +34,7 @@ from models import async_session_factory, make_async_engine
 from pipelines.storage import storage_from_settings
 from settings import Settings, get_settings
 from workers import db as worker_db
+from workers.redis_clients import async_client
 
 API_HANDLERS: list = [
     AuthController,
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.db_sessions = async_session_factory(engine)
         # Admin actions run `workers.control` on the workers' blocking pools, rarely.
         worker_db.use_pre_ping()
-        app.state.redis = Redis.from_url(settings.redis_url)
+        app.state.redis = async_client(settings.redis_url)
         app.state.response_cache = cache
         # Only PostgreSQL tells us about changes; without that feed the cache stays off.
         listener = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import suppress
 from typing import Any, TypeVar
@@ -20,11 +21,15 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.exceptions import WebSocketDisconnect
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from settings import Settings
 from workers.events import backlog_since, sequence_key
+from workers.redis_clients import async_client
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Proxies and load balancers close a response that stays silent for about a minute; an SSE
 # comment line this often keeps a quiet stream open (clients ignore comments).
@@ -33,10 +38,33 @@ KEEPALIVE_S = 15.0
 SUBSCRIBER_BACKLOG = 500
 
 
+# Seconds between attempts to read the event stream again while Redis is away.
+RECONNECT_S = 1.0
+
+
+class ReconnectingPubSubBackend(RedisChannelsPubSubBackend):
+    """Litestar's pub/sub backend, kept reading through a Redis outage.
+
+    The plugin reads this backend's stream in one task per process; Litestar's own stream ends
+    on the first lost connection, which ends that task, and every event stream of the process
+    then stays silent for good. This one waits for Redis to come back; the PubSub subscribes
+    again to its channels when it reconnects (redis-py's `on_connect`)."""
+
+    async def stream_events(self) -> AsyncGenerator[tuple[str, Any], None]:
+        while True:
+            try:
+                async for event in super().stream_events():
+                    yield event
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                log.warning("the event stream from Redis was lost (%s); reconnecting", exc)
+                await asyncio.sleep(RECONNECT_S)
+
+
 def channels_plugin(settings: Settings) -> ChannelsPlugin:
     """The one ChannelsPlugin of an API process (dependency name `channels`)."""
     # PubSub, not Streams: the Streams backend prefixes its keys, and workers publish raw names.
-    backend = RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+    # No socket time-out: the subscription waits for messages as long as nothing is published.
+    backend = ReconnectingPubSubBackend(redis=async_client(settings.redis_url, socket_timeout=None))
     return ChannelsPlugin(
         backend=backend,
         arbitrary_channels_allowed=True,

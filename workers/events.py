@@ -9,6 +9,7 @@ from typing import Any
 import redis
 
 from settings import get_settings
+from workers.redis_clients import sync_client
 
 BACKLOG = 200
 BACKLOG_TTL_S = 24 * 3600
@@ -47,7 +48,7 @@ def sequence_key(channel: str) -> str:
 
 @lru_cache(maxsize=1)
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(get_settings().redis_url)
+    return sync_client(get_settings().redis_url)
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ import redis
 
 from settings import get_settings
 from workers.broker import QUEUES
+from workers.redis_clients import sync_client
 
 
 class QueueDepth(msgspec.Struct, frozen=True):
@@ -27,7 +28,7 @@ class QueueDepth(msgspec.Struct, frozen=True):
 
 @lru_cache(maxsize=1)
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(get_settings().redis_url)
+    return sync_client(get_settings().redis_url)
 
 
 def queue_depths(

@@ -15,6 +15,7 @@ from pathlib import Path
 import redis
 
 from settings import get_settings
+from workers.redis_clients import sync_client
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,6 @@ def run_once(path: str, every: float, client: redis.Redis) -> None:
         log.exception("periodic task %s failed; it runs again next period", path)
 
 
-def clock_client(url: str) -> redis.Redis:
-    """The clock's Redis client: bounded waits (a Redis that stops answering must not hang a
-    tick forever) and pooled connections checked before reuse after a quiet spell."""
-    return redis.Redis.from_url(
-        url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=15
-    )
-
-
 def alive_file() -> Path:
     """Touched on every pass of the loop: a health check reads its age (docker-compose.yml)."""
     return Path(get_settings().data_dir) / "clock.alive"
@@ -70,7 +63,7 @@ def alive_file() -> Path:
 
 def run_forever(stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
-    client = clock_client(get_settings().redis_url)
+    client = sync_client(get_settings().redis_url)
     due = {path: 0.0 for _, path in PERIODIC}
     alive = alive_file()
     alive.parent.mkdir(parents=True, exist_ok=True)

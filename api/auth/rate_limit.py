@@ -14,6 +14,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.stores.redis import RedisStore
 
 from settings import Settings
+from workers.redis_clients import async_client
 
 # /login is the pages' sign-in form (api/web/account.py): the same limit on the same guessing.
 LIMITED_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/register", "/login"})
@@ -33,6 +34,8 @@ def auth_rate_limit(settings: Settings) -> RateLimitConfig:
 
 
 def rate_limit_store(settings: Settings) -> RedisStore:
-    return RedisStore.with_client(
-        settings.redis_url, namespace=f"{settings.broker_namespace}:rate_limit"
+    return RedisStore(
+        async_client(settings.redis_url),
+        namespace=f"{settings.broker_namespace}:rate_limit",
+        handle_client_shutdown=True,
     )

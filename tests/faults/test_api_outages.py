@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -142,3 +143,40 @@ def test_a_postgresql_outage_answers_503_and_both_engines_recover(
         # Every pooled connection of the blocking engine died with the restart.
         retried = http.post(f"/admin/jobs/{job_id}/retry", headers=boss)
         assert retried.status_code == 202, retried.text
+
+
+def _first_event(http: httpx.Client, path: str, headers: dict[str, str], publish: Any) -> str:
+    """Open the event stream at `path`, call `publish` once it is open, return the first data."""
+    # A stream that stays silent (its keep-alive comes every 15 s) fails the read.
+    with http.stream("GET", path, headers=headers, timeout=httpx.Timeout(20, read=8)) as stream:
+        assert stream.status_code == 200, stream.read()
+        time.sleep(0.5)  # the subscription is made once the stream's first bytes are asked for
+        publish()
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                return line.removeprefix("data:").strip()
+    raise AssertionError("the stream ended without an event")
+
+
+def test_event_streams_work_again_after_a_redis_restart(
+    accounts: Accounts, private_redis: PrivateRedis
+) -> None:
+    creator = accounts.make("creator")
+    mine = Accounts.auth(creator)
+    with api_with(REDIS_URL=private_redis.url) as http:
+        draft = http.post("/content", json={"title": "Live update"}, headers=mine).json()
+        channel = f"content:{draft['id']}"
+        client = redis.Redis.from_url(private_redis.url)
+        event = '{"id": 1, "type": "content", "status": "processing"}'
+        path = f"/content/{draft['id']}/events"
+        assert "processing" in _first_event(
+            http, path, mine, lambda: client.publish(channel, event)
+        )
+
+        private_redis.stop()
+        time.sleep(4)  # longer than a client's retries: the process's reading task meets it
+        private_redis.start()
+        client = redis.Redis.from_url(private_redis.url)
+        for _ in range(3):  # each stream subscribes anew, on whatever connection the API holds
+            got = _first_event(http, path, mine, lambda: client.publish(channel, event))
+            assert "processing" in got
