@@ -123,3 +123,27 @@ def test_a_cancelled_trim_stops_its_ffmpeg(make_ctx, flash_mp4) -> None:
     ctx.cancel.set()
     with pytest.raises(StepCancelled):
         trim_step(ctx)
+
+
+@pytest.mark.parametrize("kind", ["video", "audio"])
+def test_the_rest_of_the_plan_runs_on_the_cut(
+    make_ctx, flash_mp4, beep_wav, out_root, kind
+) -> None:
+    from pipelines.media.audio import encode_audio_step
+    from pipelines.media.probe import probe_step
+    from pipelines.media.video import encode_video_step
+
+    source = flash_mp4 if kind == "video" else beep_wav
+    trimmed = trim_step(make_ctx(source, range_start_s=1.0, range_end_s=4.0))
+    # What the worker does next: the generation's later steps read the cut as their source.
+    ctx = make_ctx(out_root / trimmed.data["source_key"])
+    ctx.previous["trim"] = trimmed
+    ctx.previous["probe"] = probe = probe_step(ctx)
+    assert probe.data["media_type"] == kind and probe.data["duration"] == pytest.approx(
+        3.0, abs=0.03
+    )
+    result = (encode_video_step if kind == "video" else encode_audio_step)(ctx)
+    master = out_root / "hls" / "master.m3u8"
+    assert any(a.kind == "hls_master" for a in result.assets) or master.is_file()
+    played = ffprobe(master, "-protocol_whitelist", "file")
+    assert float(played["format"]["duration"]) == pytest.approx(3.0, abs=0.1)
