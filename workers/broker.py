@@ -8,6 +8,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
 from settings import Settings, get_settings
+from workers.redis_clients import sync_client
 
 QUEUES = ("transcode", "media", "io", "default")
 
@@ -15,8 +16,10 @@ QUEUES = ("transcode", "media", "io", "default")
 def build_broker(settings: Settings) -> RedisBroker:
     # Dramatiq's defaults re-deliver a killed worker's messages only after minutes (a 60 s heartbeat
     # and a 0.1% maintenance chance); these settings bring it to seconds.
+    # A client that retries on a new connection: after a Redis restart, every pooled connection
+    # of a plain client fails its next command, and a send after a committed change would fail.
     broker = RedisBroker(
-        url=settings.redis_url,
+        client=sync_client(settings.redis_url),
         namespace=settings.broker_namespace,
         heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
         maintenance_chance=settings.broker_maintenance_chance,
