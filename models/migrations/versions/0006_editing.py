@@ -18,6 +18,27 @@ depends_on: str | Sequence[str] | None = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
+# SQLite's batch mode copies the table, and the copy loses the triggers that keep the catalog's
+# FTS5 index in step with it (migration 0002): they are made again after each copy.
+SQLITE_CONTENT_TRIGGERS = [
+    "CREATE TRIGGER IF NOT EXISTS content_fts_insert AFTER INSERT ON content BEGIN "
+    "INSERT INTO content_fts (content_id, title, speaker, description, transcript) "
+    "VALUES (new.id, new.title, new.speaker, new.description, ''); END",
+    "CREATE TRIGGER IF NOT EXISTS content_fts_update "
+    "AFTER UPDATE OF title, speaker, description ON content "
+    "BEGIN UPDATE content_fts "
+    "SET title = new.title, speaker = new.speaker, description = new.description "
+    "WHERE content_id = new.id; END",
+    "CREATE TRIGGER IF NOT EXISTS content_fts_delete AFTER DELETE ON content BEGIN "
+    "DELETE FROM content_fts WHERE content_id = old.id; END",
+]
+
+
+def _restore_search_triggers() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_CONTENT_TRIGGERS:
+            op.execute(statement)
+
 
 def upgrade() -> None:
     # batch mode: SQLite cannot add a foreign key to a table in place, so it copies the table.
@@ -35,6 +56,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         )
         batch_op.create_index(batch_op.f("ix_content_parent_id"), ["parent_id"], unique=False)
+    _restore_search_triggers()
 
 
 def downgrade() -> None:
@@ -46,3 +68,4 @@ def downgrade() -> None:
         batch_op.drop_column("parent_id")
         batch_op.drop_column("range_end_s")
         batch_op.drop_column("range_start_s")
+    _restore_search_triggers()
