@@ -5,13 +5,14 @@ from __future__ import annotations
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import admins_only, signed_in
 from api.auth.schemas import LoginIn, RefreshIn, RegisterIn, RoleIn, TokensOut, UserOut
 from api.auth.service import authenticate, create_user, issue_tokens, rotate
 from api.auth.tokens import AuthUser
-from api.errors import NotFound
+from api.errors import Conflict, NotFound
 from models import User
 from settings import Settings
 
@@ -84,6 +85,16 @@ class UsersController(Controller):
         row = await db.get(User, user_id)
         if row is None:
             raise NotFound("no such account")
+        if row.role == "admin" and data.role != "admin":
+            # Locked: two admins demoting each other at once must not both succeed.
+            admins = (
+                await db.scalars(select(User.id).where(User.role == "admin").with_for_update())
+            ).all()
+            if len(admins) <= 1:
+                raise Conflict(
+                    "this is the last admin: make another account an admin first, "
+                    "or nobody could manage the platform"
+                )
         row.role = data.role
         await db.commit()
         return user_out(row)
