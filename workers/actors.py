@@ -13,7 +13,7 @@ from dramatiq.middleware import Retries
 from pipelines.errors import PipelineError
 from pipelines.plans import STEPS
 from settings import get_settings
-from workers import attempts, generations, live
+from workers import attempts, editing, generations, live
 from workers.broker import setup_broker
 from workers.execute import run_step
 from workers.messages import ACTOR_QUEUES
@@ -99,3 +99,9 @@ def start_egress(session_id: str) -> None:
 )
 def ingest_recording(session_id: str, egress_id: str) -> None:
     live.ingest_recording(session_id, egress_id)
+
+
+@dramatiq.actor(queue_name=ACTOR_QUEUES["auto_trim"], max_retries=5, min_backoff=1_000)
+def auto_trim(content_id: str) -> None:
+    """Trim a live recording set to trim itself to its suggested sermon (once)."""
+    editing.apply_auto_trim(content_id)

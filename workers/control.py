@@ -192,7 +192,9 @@ def reprocess_content(content_id: str) -> int:
         ).first()
         if content is None:
             raise ContentNotFound(f"no content {content_id}")
-        if not content.source_key or content.status in ("draft", "uploading"):
+        # A clip has no source of its own: it is rendered from its parent's.
+        whole = content.source_key or (content.kind == "clip" and content.parent_id)
+        if not whole or content.status in ("draft", "uploading"):
             raise NotReprocessable("the content has no whole source yet; upload one first")
         start_generation(session, content)  # the live generation stays served meanwhile
         session.flush()

@@ -19,6 +19,7 @@ from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import Settings, get_settings
 from workers import attempts, jobs
 from workers.db import autocommit
+from workers.editing import step_source_key
 from workers.inputs import LOAD, StepInputs, inputs_from_rows
 from workers.outputs import generation_prefix
 
@@ -212,7 +213,12 @@ def run_step(step: str, job_id: str) -> None:
         raise jobs.JobGone(f"job {job_id} is not claimed by this thread")
     claim = attempt.claim
     inputs = jobs.durably(lambda: _load(job_id))
-    content_id, generation, source_key = inputs.content_id, inputs.generation, inputs.source_key
+    content_id, generation = inputs.content_id, inputs.generation
+    prefix = generation_prefix(content_id, generation)
+    # What the step reads: the upload, a clip's parent's, or the cut an edit step made.
+    source_key = step_source_key(
+        step, inputs.source_key, inputs.parent_source_key, inputs.previous, prefix
+    )
 
     storage = _storage(settings)
     work_dir = _attempt_dir(settings.work_path, job_id, claim.attempt)
@@ -222,7 +228,7 @@ def run_step(step: str, job_id: str) -> None:
         generation=generation,
         source=work_dir / "no-source",
         work_dir=work_dir,
-        outputs=storage.scoped(generation_prefix(content_id, generation)),
+        outputs=storage.scoped(prefix),
         settings=settings,
         metadata=inputs.metadata,
         previous=inputs.previous,
@@ -230,7 +236,7 @@ def run_step(step: str, job_id: str) -> None:
         source_url=_source_url(step, source_key),
     )
     try:
-        if STEPS[step].reads_source and source_key:
+        if source_key:
             ctx.source = _local_source(storage, source_key, ctx)
         with Heartbeat(claim, cancel) as beat:
             ctx.on_progress = beat.report

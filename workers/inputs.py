@@ -14,6 +14,7 @@ from pipelines.context import ContentMetadata, StepResult
 CONTENT = table_of(Content)
 JOBS = table_of(Job)
 SERIES = table_of(Series)
+PARENT = CONTENT.alias("parent")
 
 
 class StepInputs(NamedTuple):
@@ -23,6 +24,8 @@ class StepInputs(NamedTuple):
     metadata: ContentMetadata
     # Results of the generation's succeeded steps, by step name.
     previous: dict[str, StepResult]
+    # A clip has no upload of its own: it is rendered from its parent's.
+    parent_source_key: str | None = None
 
 
 def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
@@ -41,8 +44,18 @@ def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
         description=first.description,
         language=first.language,
         recorded_date=first.recorded_date.isoformat() if first.recorded_date else "",
+        range_start_s=first.range_start_s,
+        range_end_s=first.range_end_s,
+        edit=first.edit,
     )
-    return StepInputs(first.content_id, first.generation, first.source_key, metadata, previous)
+    return StepInputs(
+        first.content_id,
+        first.generation,
+        first.source_key,
+        metadata,
+        previous,
+        first.parent_source_key,
+    )
 
 
 def _load_query() -> Select[Any]:
@@ -57,12 +70,17 @@ def _load_query() -> Select[Any]:
             CONTENT.c.language,
             CONTENT.c.recorded_date,
             CONTENT.c.source_key,
+            CONTENT.c.range_start_s,
+            CONTENT.c.range_end_s,
+            CONTENT.c.edit,
+            PARENT.c.source_key.label("parent_source_key"),
             SERIES.c.title.label("series_title"),
             earlier.c.step.label("earlier_step"),
             earlier.c.result.label("earlier_result"),
         )
         .join(CONTENT, CONTENT.c.id == JOBS.c.content_id)
         .outerjoin(SERIES, SERIES.c.id == CONTENT.c.series_id)
+        .outerjoin(PARENT, PARENT.c.id == CONTENT.c.parent_id)
         .outerjoin(
             earlier,
             (earlier.c.content_id == JOBS.c.content_id)

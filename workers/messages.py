@@ -25,6 +25,7 @@ ACTOR_QUEUES: dict[str, str] = {
     "cleanup_generation": "io",
     "start_egress": "io",
     "ingest_recording": "io",
+    "auto_trim": "default",
 }
 
 Message = dramatiq.Message[Any]

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Content, Job, new_id, table_of, utcnow
-from pipelines.plans import READY_STEP, StepSpec, plan_for
+from pipelines.plans import READY_STEP, StepSpec, edit_of, plan_for
 from settings import get_settings
 from workers import messages
 from workers.db import autocommit, transaction
@@ -49,11 +49,20 @@ class Outcome(NamedTuple):
     status: str | None = None
     messages: tuple[dramatiq.Message[Any], ...] = ()
     new_live_generation: int | None = None  # set when a newer generation replaced a live one
+    # A live recording set to trim itself has a whole generation to find its sermon in.
+    trim_itself: bool = False
 
 
-def decide(status: str, media_type: Any, jobs: list[JobState]) -> Decision:
-    """The content's next status and the steps to plan now, from its current generation's jobs."""
-    plan = plan_for(media_type)
+def decide(
+    status: str,
+    media_type: Any,
+    jobs: list[JobState],
+    kind: str | None = None,
+    range_start_s: float | None = None,
+) -> Decision:
+    """The content's next status and the steps to plan now, from its current generation's jobs.
+    An edited content's plan starts with its edit step (a trim, a clip's render)."""
+    plan = plan_for(media_type, edit_of(kind, range_start_s), kind)
     optional = {spec.name for spec in plan if spec.optional}
     by_step = {job.step: job for job in jobs}
     succeeded = {job.step for job in jobs if job.status == "succeeded"}
@@ -83,6 +92,9 @@ class ContentState(NamedTuple):
     live_generation: int | None
     media_type: Any
     jobs: list[JobState]
+    kind: str | None = None
+    range_start_s: float | None = None
+    auto_trim: str | None = None
 
     def with_succeeded(self, step: str) -> ContentState:
         jobs = [j._replace(status="succeeded") if j.step == step else j for j in self.jobs]
@@ -98,6 +110,9 @@ _LOCK_CONTENTS = (
         CONTENT.c.generation,
         CONTENT.c.live_generation,
         CONTENT.c.media_type,
+        CONTENT.c.kind,
+        CONTENT.c.range_start_s,
+        CONTENT.c.auto_trim,
     )
     .where(CONTENT.c.id.in_(bindparam("content_ids", expanding=True)))
     .order_by(CONTENT.c.id)
@@ -121,7 +136,16 @@ def lock_contents(connection: Connection, content_ids: list[str]) -> dict[str, C
     """
     params = {"content_ids": content_ids}
     states = {
-        row.id: ContentState(row.status, row.generation, row.live_generation, row.media_type, [])
+        row.id: ContentState(
+            row.status,
+            row.generation,
+            row.live_generation,
+            row.media_type,
+            [],
+            row.kind,
+            row.range_start_s,
+            row.auto_trim,
+        )
         for row in connection.execute(_LOCK_CONTENTS, params)
     }
     for row in connection.execute(_CURRENT_JOBS, params):
@@ -140,7 +164,9 @@ def advance_locked(
     (which holds the content's row lock)."""
     if content is None or content.status not in ADVANCING:
         return Outcome(content_id)
-    decision = decide(content.status, content.media_type, content.jobs)
+    decision = decide(
+        content.status, content.media_type, content.jobs, content.kind, content.range_start_s
+    )
     replaced = None
     if decision.status is not None:
         values: dict[str, Any] = {"status": decision.status, "error": decision.error}
@@ -150,7 +176,22 @@ def advance_locked(
                 replaced = content.generation
         connection.execute(update(CONTENT).where(CONTENT.c.id == content_id).values(**values))
     planned = _plan(connection, content_id, content.generation, decision.to_plan)
-    return Outcome(content_id, decision.status, tuple(planned), replaced)
+    trim_itself = not planned and _ready_to_trim_itself(content, decision.status or content.status)
+    return Outcome(content_id, decision.status, tuple(planned), replaced, trim_itself)
+
+
+FINISHED = ("succeeded", "skipped", *STOPPING)
+
+
+def _ready_to_trim_itself(content: ContentState, status: str) -> bool:
+    """A whole, ready recording set to trim itself, whose every step (transcript and speech
+    profile included) has finished: the sermon suggestion has all it will get."""
+    if content.kind != "recording" or not content.auto_trim or content.range_start_s is not None:
+        return False
+    if status != "ready":
+        return False
+    finished = {job.step for job in content.jobs if job.status in FINISHED}
+    return all(spec.name in finished for spec in plan_for(content.media_type, None, content.kind))
 
 
 def _plan(
@@ -201,6 +242,8 @@ def carry_out(outcome: Outcome) -> list[str]:
             log.info(
                 "job %s (%s) sent as %s", message.args[0], message.actor_name, message.message_id
             )
+    if outcome.trim_itself:
+        messages.send("auto_trim", outcome.content_id)
     if outcome.new_live_generation is not None:
         # The generations it replaced go after a grace period, so a listener who pressed play
         # before the switch can finish (workers.generations).
