@@ -100,3 +100,42 @@ def test_a_clip_is_rendered_by_the_workers_into_a_vertical_mp4(
     video = next(s for s in streams if s["codec_type"] == "video")
     assert video["height"] > video["width"] and video["profile"] == "High"
     assert abs(_duration(mp4) - 2.0) < 0.1
+
+
+def _recording_whose_steps(owner: str, captions: str, auto_trim: str | None) -> str:
+    """A ready live recording (audio) whose generation's jobs all succeeded but `captions`."""
+    from models import Job
+    from pipelines.plans import plan_for
+    from tests.sermons import make_sermon
+    from workers.db import session_scope
+
+    content_id = make_sermon(
+        owner, kind="recording", source_key="sources/x/live.mp4", duration=3600.0,
+        published=False, visibility="private", auto_trim=auto_trim,
+    )  # fmt: skip
+    with session_scope() as session:
+        for spec in plan_for("audio", None, "recording"):
+            status = captions if spec.name == "captions" else "succeeded"
+            session.add(
+                Job(content_id=content_id, step=spec.name, generation=1, queue=spec.queue,
+                    status=status, attempts=1, max_attempts=3)
+            )  # fmt: skip
+    return content_id
+
+
+@pytest.mark.parametrize(
+    ("captions", "auto_trim", "trims"),
+    [("succeeded", "publish", True), ("failed", "wait", True), ("running", "publish", False),
+     ("succeeded", None, False)],
+)  # fmt: skip
+def test_a_recording_trims_itself_only_once_every_step_has_finished(
+    clean_db: None, accounts, captions: str, auto_trim: str | None, trims: bool
+) -> None:  # type: ignore[no-untyped-def]
+    from workers.db import transaction
+    from workers.orchestrator import advance_locked, lock_content
+
+    owner = accounts.make("creator")["id"]
+    content_id = _recording_whose_steps(owner, captions, auto_trim)
+    with transaction() as connection:
+        outcome = advance_locked(connection, content_id, lock_content(connection, content_id))
+    assert outcome.trim_itself is trims
