@@ -65,6 +65,12 @@ RULES: dict[tuple[str, str], str] = {
     ("DELETE", f"{V1}/content/{{content_id:str}}/uploads/{{upload_id:str}}"): OWNER,
     ("POST", f"{V1}/content/{{content_id:str}}/uploads/{{upload_id:str}}/parts"): OWNER,
     ("POST", f"{V1}/content/{{content_id:str}}/uploads/{{upload_id:str}}/complete"): OWNER,
+    ("POST", f"{V1}/content/{{content_id:str}}/trim"): OWNER,
+    ("DELETE", f"{V1}/content/{{content_id:str}}/trim"): OWNER,
+    ("GET", f"{V1}/content/{{content_id:str}}/trim/suggestion"): OWNER,
+    ("PUT", f"{V1}/content/{{content_id:str}}/trim/auto"): OWNER,
+    ("POST", f"{V1}/content/{{content_id:str}}/clips"): OWNER,
+    ("GET", f"{V1}/content/{{content_id:str}}/clips"): OWNER,
     ("GET", f"{V1}/catalog"): PUBLIC,
     ("POST", f"{V1}/series"): CREATOR,
     ("GET", f"{V1}/series"): PUBLIC,
@@ -198,6 +204,13 @@ def _bodies(client, users) -> dict[tuple[str, str], Callable[[], dict[str, Any]]
             "json": {"part_numbers": [1]}
         },
         ("POST", f"{V1}/series"): lambda: {"json": {"title": "A series"}},
+        ("POST", f"{V1}/content/{{content_id:str}}/trim"): lambda: {
+            "json": {"start_s": 1.0, "end_s": 5.0}
+        },
+        ("PUT", f"{V1}/content/{{content_id:str}}/trim/auto"): lambda: {"json": {"mode": "wait"}},
+        ("POST", f"{V1}/content/{{content_id:str}}/clips"): lambda: {
+            "json": {"start_s": 1.0, "end_s": 5.0, "title": "A moment"}
+        },
         ("PATCH", f"{V1}/series/{{series_id:str}}"): lambda: {"json": {"title": "Renamed"}},
     }
 
