@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.passwords import hash_password, verify_password
+from api.auth.passwords import hash_in_thread, hash_password, verify_in_thread
 from api.auth.schemas import TokensOut
 from api.auth.tokens import (
     AuthUser,
@@ -31,7 +31,7 @@ async def create_user(
 ) -> User:
     user = User(
         email=email.strip().lower(),
-        password_hash=hash_password(password),
+        password_hash=await hash_in_thread(password),
         role=role,
         display_name=display_name,
     )
@@ -47,9 +47,9 @@ async def create_user(
 async def authenticate(db: AsyncSession, email: str, password: str) -> User:
     user = (await db.scalars(select(User).where(User.email == email.strip().lower()))).first()
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        await verify_in_thread(_DUMMY_HASH, password)
         raise Unauthorized("wrong email or password")
-    if not verify_password(user.password_hash, password):
+    if not await verify_in_thread(user.password_hash, password):
         raise Unauthorized("wrong email or password")
     return user
 
