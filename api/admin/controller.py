@@ -6,9 +6,7 @@ the `cnt jobs` CLI runs, in a thread (it sends messages and publishes events).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 import anyio
 from litestar import Controller, get, post
@@ -29,42 +27,15 @@ from api.admin.schemas import (
     job_out,
     queue_out,
 )
+from api.admin.service import job_filter, run_control
 from api.auth.middleware import admins_only
 from api.auth.tokens import AuthUser
 from api.content.service import load_owned_content
-from api.errors import Conflict, InvalidInput, NotFound
-from models import JOB_STATUSES, Job
+from api.errors import InvalidInput, NotFound
+from models import Job
 from workers import control
 
-T = TypeVar("T")
 MAX_PAGE = 200
-
-
-async def _in_thread(fn: Callable[[], T]) -> T:
-    try:
-        return await anyio.to_thread.run_sync(fn)
-    except (control.JobNotFound, control.ContentNotFound) as exc:
-        raise NotFound(str(exc)) from None
-    except control.ControlError as exc:
-        raise Conflict(str(exc)) from None
-
-
-def _filter(
-    status: str | None,
-    step: str | None,
-    content_id: str | None,
-    queued_after: datetime | None,
-    queued_before: datetime | None,
-) -> control.JobFilter:
-    if status is not None and status not in JOB_STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(JOB_STATUSES)}")
-    return control.JobFilter(
-        status=status,
-        step=step,
-        content_id=content_id,
-        queued_after=queued_after,
-        queued_before=queued_before,
-    )
 
 
 class AdminJobsController(Controller):
@@ -86,7 +57,7 @@ class AdminJobsController(Controller):
     ) -> JobPageOut:
         if not 1 <= limit <= MAX_PAGE or offset < 0:
             raise InvalidInput(f"limit must be 1..{MAX_PAGE} and offset 0 or more")
-        where = _filter(status, step, content_id, queued_after, queued_before)
+        where = job_filter(status, step, content_id, queued_after, queued_before)
         rows = (await db.scalars(control.jobs_query(where, limit=limit, offset=offset))).all()
         total = int(await db.scalar(control.count_query(where)) or 0)
         more = offset + len(rows) < total
@@ -113,21 +84,21 @@ class AdminJobsController(Controller):
         summary="Retry a failed, dead or cancelled step",
     )
     async def retry_job(self, job_id: FromPath[str]) -> AdminJobOut:
-        return job_out(await _in_thread(lambda: control.retry_job(job_id)))
+        return job_out(await run_control(lambda: control.retry_job(job_id)))
 
     @post(
         "/jobs/retry", status_code=202, summary="Retry every failed or dead job matching a filter"
     )
     async def retry_jobs(self, data: JSONBody[JobFilterIn]) -> RetriedOut:
-        where = _filter(
+        where = job_filter(
             data.status, data.step, data.content_id, data.queued_after, data.queued_before
         )
-        retried = await _in_thread(lambda: control.retry_jobs(where))
+        retried = await run_control(lambda: control.retry_jobs(where))
         return RetriedOut(retried=retried, count=len(retried))
 
     @post("/jobs/{job_id:str}/cancel", status_code=202, summary="Cancel a queued or running step")
     async def cancel_job(self, job_id: FromPath[str]) -> AdminJobOut:
-        return job_out(await _in_thread(lambda: control.cancel_job(job_id)))
+        return job_out(await run_control(lambda: control.cancel_job(job_id)))
 
     @get("/queues", summary="Messages per queue (ready, in flight, delayed, dead) and job counts")
     async def queues(self, db: NamedDependency[AsyncSession]) -> QueuesOut:
@@ -157,5 +128,5 @@ async def reprocess_content(
     """A new generation from the same source (owners and admins); the current one stays served."""
     await load_owned_content(db, content_id, user)  # 404 or 403 before anything changes
     await db.rollback()
-    generation = await _in_thread(lambda: control.reprocess_content(content_id))
+    generation = await run_control(lambda: control.reprocess_content(content_id))
     return ReprocessOut(id=content_id, status="processing", generation=generation)

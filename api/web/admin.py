@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.admin.controller import _filter, _in_thread
+from api.admin.service import job_filter, run_control
 from api.auth.middleware import admins_only
 from api.auth.schemas import RoleIn
 from api.auth.tokens import AuthUser
@@ -73,7 +73,7 @@ class AdminPages(Controller):
     ) -> Template:
         from workers.queues import queue_depths
 
-        where = _filter(status or None, step or None, content_id or None, None, None)
+        where = job_filter(status or None, step or None, content_id or None, None, None)
         attention: list[Job] = []
         if not status:
             for bad in ATTENTION:
@@ -99,18 +99,20 @@ class AdminPages(Controller):
 
     @post("/jobs/{job_id:str}/retry", name="admin_retry")
     async def retry(self, job_id: FromPath[str]) -> Redirect:
-        await _in_thread(lambda: control.retry_job(job_id))
+        await run_control(lambda: control.retry_job(job_id))
         return _back(done=f"retried {job_id}")
 
     @post("/jobs/{job_id:str}/cancel", name="admin_cancel")
     async def cancel(self, job_id: FromPath[str]) -> Redirect:
-        await _in_thread(lambda: control.cancel_job(job_id))
+        await run_control(lambda: control.cancel_job(job_id))
         return _back(done=f"cancelled {job_id}")
 
     @post("/jobs/retry", name="admin_retry_matching")
     async def retry_matching(self, data: Annotated[MatchingForm, Form]) -> Redirect:
-        where = _filter(data.status or None, data.step or None, data.content_id or None, None, None)
-        retried = await _in_thread(lambda: control.retry_jobs(where))
+        where = job_filter(
+            data.status or None, data.step or None, data.content_id or None, None, None
+        )
+        retried = await run_control(lambda: control.retry_jobs(where))
         return _back(done=f"retried {len(retried)} jobs")
 
     @post("/users/{user_id:str}/role", name="admin_role")
