@@ -1,4 +1,12 @@
 # One image for the API, the workers, the clock and migrations: the Procfile picks the process.
+
+# The pages' players (hls.js, wavesurfer.js, livekit-client) from the lockfile; the test and
+# bench packages (devDependencies) stay out of the image.
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
@@ -15,7 +23,9 @@ COPY models ./models
 COPY agent ./agent
 COPY settings ./settings
 COPY Procfile ./
-RUN pip install --no-cache-dir -c constraints.txt . \
+COPY --from=web /web/node_modules ./node_modules
+# Installed in place (-e): the app serves the players from /app/node_modules, beside its code.
+RUN pip install --no-cache-dir -c constraints.txt -e . \
  && useradd --system --home /app cnt && mkdir -p /app/var && chown cnt /app/var
 # ffmpeg runs on hostile uploads: never as root.
 USER cnt
