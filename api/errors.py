@@ -147,13 +147,24 @@ _HTTP_CODES = {
 }
 
 
+def _no_body(extra: Any) -> bool:
+    """Litestar reports a missing body as a KeyError's text, "'data'", which helps nobody."""
+    return isinstance(extra, list) and any(
+        isinstance(item, dict) and item.get("message") == "'data'" for item in extra
+    )
+
+
 def http_error_handler(
     request: Request[Any, Any, Any], exc: HTTPException
 ) -> Response[dict[str, Any]]:
     if exc.status_code >= 500:
         log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = str(exc.detail)
+    extra = exc.extra if isinstance(exc.extra, list | dict) else None
     if isinstance(exc, LitestarValidation):
         code = "validation_failed"
+        if _no_body(extra):
+            detail, extra = "the request needs a JSON body", None
     elif isinstance(exc, NotAuthorizedException):
         code = "unauthorized"
     elif isinstance(exc, PermissionDeniedException):
@@ -161,10 +172,7 @@ def http_error_handler(
     else:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
     return Response(
-        _documented(
-            _body(code, str(exc.detail), exc.extra if isinstance(exc.extra, list | dict) else None),
-            exc.status_code,
-        ),
+        _documented(_body(code, detail, extra), exc.status_code),
         status_code=exc.status_code,
         media_type=MediaType.JSON,
         headers=exc.headers,
@@ -185,6 +193,8 @@ def internal_error_handler(
 
 # SQLSTATEs PostgreSQL gives text it cannot store: NUL in text (22021), "\u0000" in JSONB (22P05).
 _UNSTORABLE_TEXT = {"22021", "22P05"}
+# numeric_value_out_of_range; asyncpg refuses an integer beyond int64 itself, before sending it.
+_OUT_OF_RANGE = "22003"
 
 
 def database_unavailable() -> DatabaseUnavailable:
@@ -223,10 +233,12 @@ def database_error_handler(
     sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(
         getattr(exc.orig, "diag", None), "sqlstate", None
     )
-    if sqlstate in _UNSTORABLE_TEXT:
+    if sqlstate in _UNSTORABLE_TEXT or "NUL (0x00)" in str(exc.orig):
         return api_error_handler(
             request, InvalidInput("text may not contain NUL (\\u0000) characters")
         )
+    if "out of int64 range" in str(exc.orig) or sqlstate == _OUT_OF_RANGE:
+        return api_error_handler(request, InvalidInput("a number in the request is too large"))
     return internal_error_handler(request, exc)
 
 
@@ -245,14 +257,35 @@ def pool_timeout_handler(
     return api_error_handler(request, database_unavailable())
 
 
-def _raised_by_database_driver(exc: BaseException) -> bool:
+def _raised_in(exc: BaseException, *packages: str) -> bool:
+    """Whether code of one of `packages` is on the exception's traceback."""
     frame = exc.__traceback__
     while frame is not None:
-        module = frame.tb_frame.f_globals.get("__name__", "")
-        if module.startswith(("asyncpg", "psycopg", "sqlalchemy")):
+        if frame.tb_frame.f_globals.get("__name__", "").startswith(packages):
             return True
         frame = frame.tb_next
     return False
+
+
+def _raised_by_database_driver(exc: BaseException) -> bool:
+    return _raised_in(exc, "asyncpg", "psycopg", "sqlalchemy")
+
+
+def _raised_reading_the_body(exc: BaseException) -> bool:
+    return _raised_in(exc, "msgspec", "litestar")
+
+
+def body_error_handler(
+    request: Request[Any, Any, Any], exc: RecursionError | UnicodeDecodeError
+) -> Response[dict[str, Any]]:
+    """A body too deeply nested for the JSON decoder, or not UTF-8: the caller's mistake."""
+    if not _raised_reading_the_body(exc):
+        return internal_error_handler(request, exc)
+    if isinstance(exc, RecursionError):
+        detail = "the JSON body is nested too deeply; send plain objects and lists"
+    else:
+        detail = "the request body is not UTF-8 text; send JSON encoded as UTF-8"
+    return api_error_handler(request, ApiError(detail))
 
 
 def os_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[dict[str, Any]]:
@@ -275,6 +308,8 @@ def redis_error_handler(
 
 
 EXCEPTION_HANDLERS = {
+    RecursionError: body_error_handler,
+    UnicodeDecodeError: body_error_handler,
     RedisError: redis_error_handler,
     PoolTimeout: pool_timeout_handler,
     OSError: os_error_handler,

@@ -60,6 +60,11 @@ def _shape(ref: pythonbible.NormalizedReference) -> ScriptureRef:
         )
     if ref.start_chapter is None or ref.end_chapter is None:
         raise ScriptureError(f"name a chapter of {ref.book.title} (like '{ref.book.title} 1')")
+    # pythonbible reads "John 0:0" as chapter 0, verse 0: chapters and verses count from 1.
+    if ref.start_chapter < 1 or ref.start_verse == 0 or ref.end_verse == 0:
+        raise ScriptureError(
+            f"{ref.book.title}: chapters and verses count from 1 (like '{ref.book.title} 1:1')"
+        )
     # A whole chapter ("1 Cor 13") comes back without verses: it is verse 1 to the chapter's last.
     verse_start = ref.start_verse or 1
     verse_end = ref.end_verse or pythonbible.get_number_of_verses(ref.book, ref.end_chapter)

@@ -12,22 +12,23 @@ Visibility = Literal["private", "unlisted", "public"]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300, examples=["The Good Shepherd"])]
 
 
+ScriptureText = Annotated[str, msgspec.Meta(max_length=200, examples=["John 3:16-18"])]
+# Bounded lists: 10,000 references or 20,000 tags were accepted and stored whole.
+Scriptures = Annotated[list[ScriptureText], msgspec.Meta(max_length=50)]
+Tags = Annotated[list[Annotated[str, msgspec.Meta(max_length=50)]], msgspec.Meta(max_length=30)]
+
+
 class ContentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     title: Title
     kind: Kind = "sermon"
     description: Annotated[str, msgspec.Meta(max_length=20_000)] = ""
     speaker: Annotated[str, msgspec.Meta(max_length=200, examples=["Pastor Ann Lee"])] = ""
     series_id: str | None = None
-    scripture: list[Annotated[str, msgspec.Meta(max_length=200, examples=["Ps 23:1-6"])]] = (
-        msgspec.field(default_factory=list)
-    )
-    tags: list[Annotated[str, msgspec.Meta(max_length=50)]] = msgspec.field(default_factory=list)
+    scripture: Scriptures = msgspec.field(default_factory=list)
+    tags: Tags = msgspec.field(default_factory=list)
     language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] = "en"
     recorded_date: date | None = None
     visibility: Visibility = "private"
-
-
-ScriptureText = Annotated[str, msgspec.Meta(max_length=200, examples=["John 3:16-18"])]
 
 
 class ContentPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -37,8 +38,8 @@ class ContentPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     description: Annotated[str, msgspec.Meta(max_length=20_000)] | msgspec.UnsetType = msgspec.UNSET
     speaker: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     series_id: str | None | msgspec.UnsetType = msgspec.UNSET
-    scripture: list[ScriptureText] | msgspec.UnsetType = msgspec.UNSET
-    tags: list[Annotated[str, msgspec.Meta(max_length=50)]] | msgspec.UnsetType = msgspec.UNSET
+    scripture: Scriptures | msgspec.UnsetType = msgspec.UNSET
+    tags: Tags | msgspec.UnsetType = msgspec.UNSET
     language: (
         Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
         | msgspec.UnsetType
