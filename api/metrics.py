@@ -12,7 +12,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
-from api.errors import Unauthorized
+from api.errors import Forbidden, Unauthorized
 from settings import Settings
 from workers.metrics import bearer_matches
 
@@ -25,6 +25,9 @@ def metrics_token_guard(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     settings: Settings = connection.app.state.settings
+    if settings.env == "production" and not settings.metrics_token:
+        # The API's port faces the world in production: its metrics name every route.
+        raise Forbidden("metrics are closed in production until METRICS_TOKEN is set")
     if settings.metrics_token and not bearer_matches(
         connection.headers.get("authorization"), settings.metrics_token
     ):

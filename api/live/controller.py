@@ -4,6 +4,7 @@ LiveKit's webhooks that drive it."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,10 +42,16 @@ from settings import Settings
 from workers.events import live_channel
 from workers.live_events import RECORDING, publish_change, session_event, session_state
 
+log = logging.getLogger(__name__)
+
 
 class LiveKitFailed(ApiError):
     status_code = 502
     code = "livekit_failed"
+
+
+class LiveKitUnavailable(ServiceUnavailable):
+    code = "livekit_unavailable"
 
 
 @asynccontextmanager
@@ -52,8 +59,12 @@ async def livekit_errors() -> AsyncIterator[None]:
     """LiveKit's failures as answers: not set up or down is 503, a refusal is 502 (ours)."""
     try:
         yield
-    except (live_errors.LiveKitNotConfigured, live_errors.LiveKitUnavailable) as exc:
-        raise ServiceUnavailable(str(exc)) from exc
+    except live_errors.LiveKitNotConfigured as exc:
+        raise LiveKitUnavailable(str(exc)) from exc
+    except live_errors.LiveKitUnavailable as exc:
+        # Its words name LiveKit's internal host and port: for the log, not for the caller.
+        log.warning("LiveKit unavailable: %s", exc)
+        raise LiveKitUnavailable("live services are not answering; try again shortly") from exc
     except live_errors.LiveKitError as exc:
         raise LiveKitFailed(str(exc)) from exc
 
