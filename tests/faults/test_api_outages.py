@@ -24,7 +24,7 @@ from models import Content, Job, User
 from settings import get_settings
 from tests.conftest import Accounts, start_api
 from tests.faults.conftest import PrivatePostgres, PrivateRedis
-from tests.jobs.conftest import ROOT, job_row, wait_until
+from tests.jobs.conftest import ROOT, content_with_jobs, job_row, wait_until
 
 pytestmark = pytest.mark.chaos
 
@@ -58,6 +58,7 @@ def test_a_redis_outage_answers_503_and_a_committed_upload_is_sent_by_the_sweepe
     with api_with(REDIS_URL=private_redis.url) as http:
         mine, boss = Accounts.auth(creator), Accounts.auth(admin)
         draft = http.post("/content", json={"title": "Storm sermon"}, headers=mine).json()
+        _, failed = content_with_jobs({"waveform": {"status": "failed", "error": "S3 said 503"}})
         private_redis.stop()
 
         signed = {"email": creator["email"], "password": PASSWORD}
@@ -74,6 +75,9 @@ def test_a_redis_outage_answers_503_and_a_committed_upload_is_sent_by_the_sweepe
         )
         assert sent.status_code == 202, sent.text
         assert http.get(f"/content/{draft['id']}", headers=mine).json()["status"] == "processing"
+        # So is an admin's retry: the job is queued again; its message waits for the sweeper.
+        retried = http.post(f"/admin/jobs/{failed['waveform']}/retry", headers=boss)
+        assert retried.status_code == 202, retried.text
 
         private_redis.start()
         # Pooled connections to the Redis that went away are renewed, not answered with 500s.
@@ -88,11 +92,16 @@ def test_a_redis_outage_answers_503_and_a_committed_upload_is_sent_by_the_sweepe
     )
     try:
         wait_until(lambda: job_row(draft["id"], "probe"), timeout=60, what="the plan to advance")
+        queue = f"{get_settings().broker_namespace}:media"
+        # The probe of the upload and the retried waveform.
+        wait_until(
+            lambda: redis.Redis.from_url(private_redis.url).llen(queue) == 2,
+            timeout=30,
+            what="the retried job's message",
+        )
     finally:
         clock.terminate()
         clock.wait(timeout=10)
-    queue = f"{get_settings().broker_namespace}:media"
-    assert redis.Redis.from_url(private_redis.url).llen(queue) == 1
 
 
 def _seed(cluster: PrivatePostgres) -> tuple[str, str]:
