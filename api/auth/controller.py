@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post
+from typing import Any
+
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.login_limits import LoginLimits
 from api.auth.middleware import admins_only, signed_in
 from api.auth.schemas import LoginIn, RefreshIn, RegisterIn, RoleIn, TokensOut, UserOut
 from api.auth.service import authenticate, create_user, issue_tokens, rotate
 from api.auth.tokens import AuthUser
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, NotFound, Unauthorized
 from models import User
 from settings import Settings
 
@@ -43,8 +46,16 @@ class AuthController(Controller):
         data: JSONBody[LoginIn],
         db: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        request: Request[Any, Any, Any],
     ) -> TokensOut:
-        user = await authenticate(db, data.email, data.password)
+        address = request.client.host if request.client else "unknown"
+        limits = LoginLimits(request.app.state.redis, settings, address)
+        await limits.check(data.email)
+        try:
+            user = await authenticate(db, data.email, data.password)
+        except Unauthorized:
+            await limits.failed(data.email)
+            raise
         tokens = await issue_tokens(db, settings, user)
         await db.commit()
         return tokens

@@ -1,8 +1,10 @@
-"""Rate limits on signing in and signing up: password guessing and account spam are the abuse.
+"""Rate limits on signing up (account spam) per client address.
 
 Litestar's RateLimitMiddleware counts per client address in a Redis store (shared by every API
 process; a per-process memory store would multiply the limit by the number of workers), keyed
-under the run's namespace. Other routes pass through uncounted.
+under the run's namespace. Other routes pass through uncounted. Signing in through the API is
+limited by its failures instead (api/auth/login_limits.py): this middleware counts every
+request, and a congregation signing in after a service shares one address.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from settings import Settings
 from workers.redis_clients import async_client
 
 # /login is the pages' sign-in form (api/web/account.py): the same limit on the same guessing.
-LIMITED_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/register", "/login"})
+LIMITED_PATHS = frozenset({"/api/v1/auth/register", "/login"})
 STORE = "rate_limit"
 
 

@@ -1,4 +1,5 @@
-"""Signing in and signing up are rate-limited per client address, across API processes (Redis)."""
+"""Failed sign-ins are limited per account and per address, successful ones not at all; signing
+up is limited per address; both across API processes (Redis)."""
 
 from __future__ import annotations
 
@@ -31,14 +32,44 @@ def test_login_attempts_beyond_the_limit_get_429(clean_db: None) -> None:
         assert statuses == [401, 401, 401]
         assert blocked.status_code == 429
         assert blocked.json()["code"] == "rate_limited"
-        # Register shares the budget; reading the catalog is not counted.
-        assert (
+        # Register has a budget of its own per address; reading the catalog is not counted.
+        registered = [
             client.post(
-                "/api/v1/auth/register", json={"email": "a@church.test", "password": "x" * 12}
+                "/api/v1/auth/register",
+                json={"email": f"new{i}@church.test", "password": "x" * 12},
             ).status_code
-            == 429
-        )
+            for i in range(4)
+        ]
+        assert registered == [201, 201, 201, 429]
         assert client.get("/api/v1/catalog").status_code == 200
+
+
+def test_a_congregation_signs_in_from_one_address_but_a_guessed_account_is_locked(
+    clean_db: None,
+) -> None:
+    from cli.users import _save_user
+
+    with TestClient(_limited_app(3), base_url="http://testserver.local") as client:
+        for i in range(10):
+            _save_user(f"member{i}@church.test", "a-good-long-password", "listener")
+        signed = [
+            client.post(
+                "/api/v1/auth/login",
+                json={"email": f"member{i}@church.test", "password": "a-good-long-password"},
+            ).status_code
+            for i in range(10)
+        ]
+        assert signed == [200] * 10  # one address, ten sign-ins in a minute
+        wrong = {"email": "member0@church.test", "password": "guess"}
+        assert [client.post("/api/v1/auth/login", json=wrong).status_code for _ in range(3)] == [
+            401
+        ] * 3
+        right = {"email": "member0@church.test", "password": "a-good-long-password"}
+        locked = client.post("/api/v1/auth/login", json=right)
+        assert locked.status_code == 429 and "this account" in locked.json()["detail"]
+        # Another member at the same address is not locked out by it.
+        other = {"email": "member1@church.test", "password": "a-good-long-password"}
+        assert client.post("/api/v1/auth/login", json=other).status_code == 200
 
 
 def test_the_limit_holds_across_api_processes(clean_db: None) -> None:
