@@ -74,8 +74,8 @@ def test_cnt_run_restarts_a_killed_clock_and_worker_and_stops_everything(tmp_pat
         start_new_session=True,
     )
     try:
-        clock = wait_until(lambda: _one(run.pid, "cnt clock"), timeout=30, what="the clock")
-        worker = wait_until(lambda: _one(run.pid, "dramatiq"), timeout=30, what="the worker")
+        clock = wait_until(lambda: _one(run.pid, "cnt clock"), timeout=60, what="the clock")
+        worker = wait_until(lambda: _one(run.pid, "dramatiq"), timeout=60, what="the worker")
         assert isinstance(clock, int) and isinstance(worker, int)
         os.kill(clock, signal.SIGKILL)
         # Dramatiq's own behaviour: one dead worker child takes its master down with it.
@@ -83,11 +83,11 @@ def test_cnt_run_restarts_a_killed_clock_and_worker_and_stops_everything(tmp_pat
         for child in children:
             os.kill(child, signal.SIGKILL)
         wait_until(
-            lambda: (_one(run.pid, "cnt clock") or clock) != clock, timeout=30, what="a new clock"
+            lambda: (_one(run.pid, "cnt clock") or clock) != clock, timeout=60, what="a new clock"
         )
         wait_until(
             lambda: (_one(run.pid, "dramatiq") or worker) != worker,
-            timeout=60,
+            timeout=120,  # the master first stops its other children, as Dramatiq does
             what="a new worker",
         )
         assert run.poll() is None, "cnt run stopped when one of its processes died"
