@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TimestampMixin
@@ -19,6 +19,8 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="listener")
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    # Refused on its next request, tokens included (api/auth/middleware.py).
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class RefreshToken(Base):

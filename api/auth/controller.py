@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.login_limits import LoginLimits
 from api.auth.middleware import admins_only, signed_in
-from api.auth.schemas import LoginIn, RefreshIn, RegisterIn, RoleIn, TokensOut, UserOut
+from api.auth.schemas import (
+    AccountPatch,
+    LoginIn,
+    RefreshIn,
+    RegisterIn,
+    RoleIn,
+    TokensOut,
+    UserOut,
+)
 from api.auth.service import authenticate, create_user, issue_tokens, rotate
 from api.auth.tokens import AuthUser
 from api.errors import Conflict, NotFound, Unauthorized
@@ -21,7 +29,13 @@ from settings import Settings
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, email=user.email, role=user.role, display_name=user.display_name)  # type: ignore[arg-type]
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        role=user.role,  # type: ignore[arg-type]
+        display_name=user.display_name,
+        disabled=user.disabled,
+    )
 
 
 class AuthController(Controller):
@@ -88,6 +102,24 @@ class UsersController(Controller):
     path = "/users"
     tags = ["accounts"]
     guards = [admins_only]
+
+    @patch("/{user_id:str}", summary="Disable or enable an account (admins)")
+    async def set_disabled(
+        self,
+        user_id: FromPath[str],
+        data: JSONBody[AccountPatch],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+    ) -> UserOut:
+        assert user is not None
+        if data.disabled and user_id == user.id:
+            raise Conflict("you cannot disable your own account; ask another admin")
+        row = await db.get(User, user_id)
+        if row is None:
+            raise NotFound("no such account")
+        row.disabled = data.disabled
+        await db.commit()
+        return user_out(row)
 
     @patch("/{user_id:str}/role", summary="Change an account's role (admins)")
     async def set_role(

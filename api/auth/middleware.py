@@ -15,6 +15,8 @@ from api.errors import Forbidden, Unauthorized
 from models import User
 from settings import get_settings
 
+DISABLED = "the account is disabled; ask an admin of the platform"
+
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     """Anonymous callers pass through (public routes serve them); a bad token is a 401."""
@@ -40,13 +42,19 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 
 
 async def _as_it_is_now(connection: ASGIConnection[Any, Any, Any, Any], user: AuthUser) -> AuthUser:
-    """The token says who is calling; the database says what they may do now. A demoted or
-    deleted account must not keep its old powers for the rest of its token's 15 minutes (one
-    primary-key read per signed-in request; anonymous requests, the busiest, skip it)."""
+    """The token says who is calling; the database says what they may do now. A demoted,
+    disabled or deleted account must not keep its old powers for the rest of its token's 15
+    minutes (one primary-key read per signed-in request; anonymous requests, the busiest, skip
+    it)."""
     async with connection.app.state.db_sessions() as session:
-        role = await session.scalar(select(User.role).where(User.id == user.id))
-    if role is None:
+        row = (
+            await session.execute(select(User.role, User.disabled).where(User.id == user.id))
+        ).first()
+    if row is None:
         raise Unauthorized("the account no longer exists; sign in again")
+    role, disabled = row
+    if disabled:
+        raise Unauthorized(DISABLED)
     return user if role == user.role else msgspec.structs.replace(user, role=role)
 
 

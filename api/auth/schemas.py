@@ -44,7 +44,12 @@ class UserOut(msgspec.Struct):
     email: str
     role: Literal["listener", "creator", "moderator", "admin"]
     display_name: str
+    disabled: bool = False
 
 
 class RoleIn(msgspec.Struct, forbid_unknown_fields=True):
     role: Literal["listener", "creator", "moderator", "admin"]
+
+
+class AccountPatch(msgspec.Struct, forbid_unknown_fields=True):
+    disabled: bool

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.middleware import DISABLED
 from api.auth.passwords import hash_in_thread, hash_password, verify_in_thread
 from api.auth.schemas import TokensOut
 from api.auth.tokens import (
@@ -51,6 +52,8 @@ async def authenticate(db: AsyncSession, email: str, password: str) -> User:
         raise Unauthorized("wrong email or password")
     if not await verify_in_thread(user.password_hash, password):
         raise Unauthorized("wrong email or password")
+    if user.disabled:  # said only to whoever knows the password
+        raise Unauthorized(DISABLED)
     return user
 
 
@@ -95,5 +98,7 @@ async def rotate(db: AsyncSession, settings: Settings, token: str) -> TokensOut:
     user = await db.get(User, row.user_id)
     if user is None:
         raise Unauthorized("the account no longer exists")
+    if user.disabled:
+        raise Unauthorized(DISABLED)
     row.used_at = utcnow()
     return await issue_tokens(db, settings, user, family=row.family_id)

@@ -50,6 +50,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", f"{V1}/auth/refresh"): PUBLIC,
     ("GET", f"{V1}/auth/me"): SIGNED_IN,
     ("PATCH", f"{V1}/users/{{user_id:str}}/role"): ADMIN,
+    ("PATCH", f"{V1}/users/{{user_id:str}}"): ADMIN,
     ("POST", f"{V1}/content"): CREATOR,
     ("GET", f"{V1}/content/{{content_id:str}}"): OWNER,
     ("PATCH", f"{V1}/content/{{content_id:str}}"): OWNER,
@@ -194,6 +195,8 @@ def _bodies(client, users) -> dict[tuple[str, str], Callable[[], dict[str, Any]]
         ("POST", f"{V1}/auth/login"): login,
         ("POST", f"{V1}/auth/refresh"): refresh,
         ("PATCH", f"{V1}/users/{{user_id:str}}/role"): lambda: {"json": {"role": "listener"}},
+        # Enabling leaves the account usable for the callers after it.
+        ("PATCH", f"{V1}/users/{{user_id:str}}"): lambda: {"json": {"disabled": False}},
         ("POST", f"{V1}/content"): lambda: {"json": {"title": "A sermon"}},
         ("PATCH", f"{V1}/content/{{content_id:str}}"): lambda: {"json": {"title": "Renamed"}},
         ("PUT", f"{V1}/content/{{content_id:str}}/source"): lambda: {

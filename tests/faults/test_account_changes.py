@@ -68,3 +68,23 @@ def test_creating_an_existing_account_does_not_reset_its_password(
     reset = _cnt("users", "create", user["email"], "--reset", password="another-password")
     assert reset.returncode == 0, reset.stderr
     assert client.post(f"{V1}/auth/login", json=signed).status_code == 401
+
+
+def test_a_disabled_account_is_refused_on_its_next_request(client, accounts) -> None:  # type: ignore[no-untyped-def]
+    member, admin = accounts.make("creator"), accounts.make("admin")
+    disabled = client.patch(
+        f"{V1}/users/{member['id']}", json={"disabled": True}, headers=accounts.auth(admin)
+    )
+    assert disabled.status_code == 200 and disabled.json()["disabled"] is True, disabled.text
+    me = client.get(f"{V1}/auth/me", headers=accounts.auth(member))
+    assert me.status_code == 401 and "disabled" in me.json()["detail"]
+    signed = {"email": member["email"], "password": member["password"]}
+    login = client.post(f"{V1}/auth/login", json=signed)
+    assert login.status_code == 401 and "disabled" in login.json()["detail"]
+    refresh = client.post(f"{V1}/auth/refresh", json={"refresh_token": member["refresh_token"]})
+    assert refresh.status_code == 401
+    enabled = client.patch(
+        f"{V1}/users/{member['id']}", json={"disabled": False}, headers=accounts.auth(admin)
+    )
+    assert enabled.status_code == 200
+    assert client.post(f"{V1}/auth/login", json=signed).status_code == 200
