@@ -310,6 +310,10 @@ class LiveController(Controller):
         # The raw body: the signature covers these exact bytes, not a re-encoding of them.
         body = await request.body()
         event = verify(settings, body, request.headers.get("authorization", ""))
+        # What follows the commit (an egress to start, a recording to ingest) goes through
+        # Redis, and a retry of an applied event is a duplicate: with Redis away, refuse (503)
+        # before applying, and LiveKit's retry applies it once Redis is back.
+        await request.app.state.redis.ping()
         applied = await apply_event(db, event)
         if applied is None:
             await db.rollback()
