@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from litestar import Request, get
+from litestar import HttpMethod, Request, route
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Response, Stream
@@ -115,8 +115,10 @@ def _media_key(raw: str) -> str:
     return key
 
 
-@get(
+# HEAD too: podcast validators and players check an enclosure's size and type with it.
+@route(
     "/cdn/{key:path}",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
     tags=["delivery"],
     summary="A stored object (embedded setup)",
     include_in_schema=False,

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,6 +102,11 @@ class UsersController(Controller):
     path = "/users"
     tags = ["accounts"]
     guards = [admins_only]
+
+    @get("/", summary="Find an account by its email (admins)")
+    async def find(self, email: FromQuery[str], db: NamedDependency[AsyncSession]) -> list[UserOut]:
+        rows = await db.scalars(select(User).where(User.email == email.strip().lower()))
+        return [user_out(row) for row in rows]
 
     @patch("/{user_id:str}", summary="Disable or enable an account (admins)")
     async def set_disabled(

@@ -7,10 +7,11 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.middleware import creators_only
+from api.auth.middleware import creators_only, signed_in
 from api.auth.tokens import AuthUser
 from api.content import publishing
 from api.content.playback import playback_cache_control, playback_for
@@ -32,6 +33,9 @@ from models import Content, utcnow
 from models.scripture import ScriptureError, parse_references
 from pipelines.storage import Storage
 from settings import Settings
+
+MAX_PAGE = 200
+MAX_OFFSET = 1_000_000
 
 
 def _scripture(texts: list[str]) -> list[dict[str, Any]]:
@@ -65,12 +69,33 @@ class ContentController(Controller):
             tags=data.tags,
             language=data.language,
             recorded_date=data.recorded_date,
-            visibility="private",
+            # Who may see it once published; nothing is published before it is ready.
+            visibility=data.visibility,
             status="draft",
         )
         db.add(content)
         await db.commit()
         return await content_out(db, content, user)
+
+    @get("/", guards=[signed_in], summary="The caller's own content, newest first")
+    async def list_mine(
+        self,
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+    ) -> list[ContentOut]:
+        assert user is not None
+        if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:
+            raise InvalidInput(f"limit must be 1..{MAX_PAGE} and offset 0..{MAX_OFFSET}")
+        rows = await db.scalars(
+            select(Content)
+            .where(Content.owner_id == user.id)
+            .order_by(Content.created_at.desc(), Content.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [await content_out(db, content, user) for content in rows.all()]
 
     @get("/{content_id:str}", summary="Metadata, status, jobs and assets")
     async def read(

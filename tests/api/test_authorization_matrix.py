@@ -51,6 +51,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", f"{V1}/auth/me"): SIGNED_IN,
     ("PATCH", f"{V1}/users/{{user_id:str}}/role"): ADMIN,
     ("PATCH", f"{V1}/users/{{user_id:str}}"): ADMIN,
+    ("GET", f"{V1}/users"): ADMIN,
+    ("GET", f"{V1}/content"): SIGNED_IN,
     ("POST", f"{V1}/content"): CREATOR,
     ("GET", f"{V1}/content/{{content_id:str}}"): OWNER,
     ("PATCH", f"{V1}/content/{{content_id:str}}"): OWNER,
