@@ -17,8 +17,10 @@ from api.auth.middleware import BearerAuthMiddleware
 from api.auth.rate_limit import STORE, auth_rate_limit, rate_limit_store
 from api.catalog.controller import CatalogController
 from api.cdn import cdn_object
+from api.content.clips import ClipsController
 from api.content.controller import ContentController
 from api.content.events import content_events
+from api.content.trim import TrimController
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.events import channels_plugin
@@ -40,6 +42,8 @@ API_HANDLERS: list = [
     AuthController,
     UsersController,
     ContentController,
+    TrimController,
+    ClipsController,
     CatalogController,
     UploadsController,
     content_events,
