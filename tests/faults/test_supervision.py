@@ -79,7 +79,13 @@ def test_cnt_run_restarts_a_killed_clock_and_worker_and_stops_everything(tmp_pat
         assert isinstance(clock, int) and isinstance(worker, int)
         os.kill(clock, signal.SIGKILL)
         # Dramatiq's own behaviour: one dead worker child takes its master down with it.
-        children = [pid for pid, (ppid, _) in _processes().items() if ppid == worker]
+        # The master forks its children a while after it starts: wait for them.
+        children = wait_until(
+            lambda: [pid for pid, (ppid, _) in _processes().items() if ppid == worker],
+            timeout=60,
+            what="the worker's children",
+        )
+        assert isinstance(children, list)
         for child in children:
             os.kill(child, signal.SIGKILL)
         wait_until(
