@@ -23,7 +23,7 @@ from api.content.events import content_events
 from api.content.trim import TrimController
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
-from api.events import channels_plugin
+from api.event_streams import channels_plugin
 from api.health import healthz, readyz
 from api.live.controller import LiveController
 from api.metrics import MetricsController, prometheus

@@ -15,7 +15,7 @@ def clock() -> None:
     """Run the periodic tasks until stopped."""
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level)
-    from workers.scheduler import run_forever
+    from workers.clock.schedule import run_forever
 
     with contextlib.suppress(KeyboardInterrupt):
         run_forever()

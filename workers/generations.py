@@ -11,8 +11,8 @@ from models import Asset, Content
 from pipelines.storage import storage_from_settings
 from pipelines.storage.cdn import stable_paths
 from settings import get_settings
+from workers.cdn_invalidation import request_invalidation
 from workers.db import session_scope
-from workers.invalidation import request_invalidation
 from workers.outputs import generation_prefix
 
 __all__ = ["cleanup_generations"]

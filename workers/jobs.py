@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from models import Job, table_of, utcnow
 from workers.db import autocommit, transaction
 from workers.errors import JobGone
-from workers.events import content_channel, publish
+from workers.pubsub import content_channel, publish
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from datetime import datetime
 import msgspec
 
 from models import LiveSession
-from workers.events import live_channel, publish
+from workers.pubsub import live_channel, publish
 
 # An egress in one of these states is recording, or has been asked for: starting another would
 # record the service twice. "requested" is ours (a start_egress message is on its way); the

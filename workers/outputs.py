@@ -72,8 +72,8 @@ def _store_transcript(session: Session, content: Content, result: StepResult) ->
 
 
 def _queue_invalidation(session: Session, content: Content, result: StepResult) -> None:
-    # Queued, not sent: workers.invalidation coalesces a window's paths into one request.
-    from workers.invalidation import request_invalidation
+    # Queued, not sent: workers.cdn_invalidation coalesces a window's paths into one request.
+    from workers.cdn_invalidation import request_invalidation
 
     paths = list(result.data.get("paths", []))
     prefix = generation_prefix(content.id, content.generation)

@@ -20,8 +20,8 @@ from litestar.di import NamedDependency
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.auth.middleware import current_user, signed_in
-from api.events import current_number, numbered_events, relay, with_keepalive
-from workers.events import publish
+from api.event_streams import current_number, numbered_events, relay, with_keepalive
+from workers.pubsub import publish
 
 CHANNEL = "community"
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import creators_only, signed_in
 from api.auth.tokens import AuthUser
+from api.cdn_refresh import feed_paths, invalidate
 from api.content import publishing
 from api.content.playback import playback_cache_control, playback_for
 from api.content.removal import delete_content
@@ -27,7 +28,6 @@ from api.content.schemas import (
 from api.content.service import apply_patch, content_out, load_content, load_owned_content
 from api.content.source import accept_source, receive_source, source_key
 from api.errors import Conflict, InvalidInput
-from api.invalidation import feed_paths, invalidate
 from api.series.lookup import require_series
 from models import Content, utcnow
 from models.scripture import ScriptureError, parse_references

@@ -1,8 +1,9 @@
 """GET /content/{id}/events: a content's job progress and status as Server-Sent Events.
 
-Events come from the `content:{id}` channel (api/events.py: Litestar channels on Redis pub/sub),
-each with the number workers.events gave it, sent as the SSE `id:` so a browser's EventSource
-resends it as Last-Event-ID on reconnect; the stream then resumes from the Redis backlog first.
+Events come from the `content:{id}` channel (api/event_streams.py: Litestar channels on Redis
+pub/sub), each with the number workers.pubsub gave it, sent as the SSE `id:` so a browser's
+EventSource resends it as Last-Event-ID on reconnect; the stream then resumes from the Redis
+backlog first.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from api.auth.middleware import can_change
 from api.auth.tokens import AuthUser
 from api.content.service import load_content
 from api.errors import NotFound
-from api.events import current_number, numbered_events
-from workers.events import content_channel
+from api.event_streams import current_number, numbered_events
+from workers.pubsub import content_channel
 
 # Proxies and load balancers close connections idle for ~60 s: a comment line every 15 s keeps
 # a quiet stream (a long encode between progress beats) open.

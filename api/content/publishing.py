@@ -1,4 +1,5 @@
-"""Publishing rules: only ready content goes public; workers.publishing honours schedules."""
+"""Publishing rules: only ready content goes public (the clock's scheduled_publishing honours
+the schedules)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from redis.exceptions import RedisError
 
 from api.errors import Conflict, lost_redis
 from models import Content, utcnow
-from workers.events import content_channel, publish
+from workers.pubsub import content_channel, publish
 
 log = logging.getLogger(__name__)
 

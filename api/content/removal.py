@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.invalidation import feed_paths, invalidate
+from api.cdn_refresh import feed_paths, invalidate
 from models import Content
 from pipelines.storage import Storage
 from settings import Settings

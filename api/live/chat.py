@@ -53,7 +53,7 @@ from pipelines.live import errors as live_errors
 from pipelines.live.livekit import is_configured
 from pipelines.live.room_chat import chat_payload, send_chat
 from settings import Settings
-from workers.events import live_channel, publish
+from workers.pubsub import live_channel, publish
 
 log = logging.getLogger(__name__)
 MAX_LIMIT = 500

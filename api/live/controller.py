@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.middleware import admins_only, creators_only, current_user, signed_in
 from api.auth.tokens import AuthUser
 from api.errors import ApiError, Conflict, NotFound, ServiceUnavailable
-from api.events import current_number, numbered_events, with_keepalive
+from api.event_streams import current_number, numbered_events, with_keepalive
 from api.live.schemas import ParticipantOut, SessionIn, SessionOut, TokenOut
 from api.live.service import (
     ROOM_LIMITS,
@@ -39,8 +39,8 @@ from models import LiveSession
 from pipelines.live import errors as live_errors
 from pipelines.live import livekit
 from settings import Settings
-from workers.events import live_channel
 from workers.live_events import RECORDING, publish_change, session_event, session_state
+from workers.pubsub import live_channel
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import creators_only, ensure_can_change
 from api.auth.tokens import AuthUser
+from api.cdn_refresh import invalidate
 from api.errors import NotFound
-from api.invalidation import invalidate
 from api.series.feed_response import RSS, feed_response
 from api.series.feeds import (
     all_sermons_channel,

@@ -1,6 +1,6 @@
 """CDN invalidation: which stable URLs changed, and telling CloudFront in as few requests as can be.
 
-Coalescing over time (many changes in a window → one request) lives in workers/invalidation.py;
+Coalescing over time (many changes in a window → one request) lives in workers/cdn_invalidation.py;
 this module is the CloudFront side: collapsing a set of paths under CloudFront's limits, a caller
 reference that makes a retried request create nothing twice, and backoff on throttling.
 """

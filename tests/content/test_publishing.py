@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from models import Asset, Content, Job, Transcript, utcnow
 from tests.sermons import make_sermon
+from workers.clock.scheduled_publishing import publish_due
 from workers.db import session_scope
-from workers.publishing import publish_due
 
 
 def _ids(client) -> list[str]:  # type: ignore[no-untyped-def]

@@ -19,13 +19,13 @@ from models import Content, Job, User
 from settings import get_settings
 from tests.faults.conftest import PrivatePostgres, PrivateRedis
 from tests.jobs.conftest import ROOT, wait_until
-from workers.scheduler import alive_file
+from workers.clock.schedule import alive_file
 
 pytestmark = pytest.mark.chaos
 
 CNT = str(Path(sys.executable).with_name("cnt"))
 # The clock's quickest task (every 2 s) leaves this lock behind each time it runs.
-TICK_LOCK = "clock:workers.invalidation:flush_invalidations"
+TICK_LOCK = "clock:workers.cdn_invalidation:flush_invalidations"
 
 
 def _ticked(url: str) -> bool:

@@ -15,7 +15,7 @@ from settings import get_settings
 from tests.conftest import wait_for_status
 from tests.jobs.conftest import job_row, upload, wait_until
 from workers.db import session_scope
-from workers.events import backlog_since, content_channel
+from workers.pubsub import backlog_since, content_channel
 
 # A slower preset makes a 40-second clip take several seconds to encode: time to kill it mid-way.
 SLOW = {"X264_PRESET": "medium"}

@@ -55,8 +55,8 @@ def _get(job_id: str) -> Job:
 
 
 def test_a_running_job_whose_heartbeat_lapsed_is_sent_again(accounts, broker_ready) -> None:  # type: ignore[no-untyped-def]
+    from workers.clock.sweeper import recover_lost_jobs
     from workers.queues import pending_message_ids
-    from workers.sweeper import recover_lost_jobs
 
     owner = accounts.make("creator")
     _, job_id = _job(
@@ -75,7 +75,7 @@ def test_a_running_job_whose_heartbeat_lapsed_is_sent_again(accounts, broker_rea
 def test_a_running_job_with_no_attempts_left_ends_dead_and_fails_its_content(
     accounts, broker_ready
 ) -> None:  # type: ignore[no-untyped-def]
-    from workers.sweeper import recover_lost_jobs
+    from workers.clock.sweeper import recover_lost_jobs
 
     owner = accounts.make("creator")
     content_id, job_id = _job(
@@ -88,7 +88,7 @@ def test_a_running_job_with_no_attempts_left_ends_dead_and_fails_its_content(
 
 
 def test_a_live_heartbeat_is_left_alone(accounts, broker_ready) -> None:  # type: ignore[no-untyped-def]
-    from workers.sweeper import recover_lost_jobs
+    from workers.clock.sweeper import recover_lost_jobs
 
     owner = accounts.make("creator")
     _, job_id = _job(owner["id"], status="running", attempts=1, heartbeat_at=utcnow())
@@ -98,9 +98,9 @@ def test_a_live_heartbeat_is_left_alone(accounts, broker_ready) -> None:  # type
 
 def test_a_queued_job_whose_message_vanished_is_sent_again_once(accounts, broker_ready) -> None:  # type: ignore[no-untyped-def]
     from workers import jobs
+    from workers.clock.sweeper import recover_lost_jobs
     from workers.orchestrator import send_job
     from workers.queues import pending_message_ids
-    from workers.sweeper import recover_lost_jobs
 
     owner = accounts.make("creator")
     _, lost = _job(
@@ -129,7 +129,7 @@ def test_a_queued_job_whose_message_vanished_is_sent_again_once(accounts, broker
 def test_a_processing_content_with_nothing_queued_gets_its_plan_advanced(
     accounts, broker_ready
 ) -> None:  # type: ignore[no-untyped-def]
-    from workers.sweeper import recover_lost_jobs
+    from workers.clock.sweeper import recover_lost_jobs
 
     owner = accounts.make("creator")
     with session_scope() as session:

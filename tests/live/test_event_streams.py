@@ -6,8 +6,8 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 
-from api.events import with_keepalive
-from workers.events import live_channel, publish
+from api.event_streams import with_keepalive
+from workers.pubsub import live_channel, publish
 
 
 def test_a_quiet_stream_sends_keepalives_between_events_and_closes_its_source() -> None:
@@ -44,7 +44,7 @@ def test_events_missed_by_pub_sub_are_read_back_from_the_backlog(clean_db: None)
     from the backlog and then 4 live, in order."""
     from litestar import Litestar
 
-    from api.events import channels_plugin, numbered_events
+    from api.event_streams import channels_plugin, numbered_events
     from settings import get_settings
 
     channel = live_channel(f"test-{secrets.token_hex(4)}")

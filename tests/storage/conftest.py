@@ -125,7 +125,7 @@ def s3(moto_endpoint: str, clean_db: None) -> Iterator[Any]:
 
 def _clear_invalidation_queue() -> None:
     from settings import get_settings
-    from workers.events import _client
+    from workers.pubsub import _client
 
     client = _client()
     for key in client.scan_iter(match=f"{get_settings().broker_namespace}:cdn:*"):

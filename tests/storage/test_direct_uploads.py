@@ -243,7 +243,7 @@ def test_abort_and_the_stale_sweep_leave_no_unfinished_upload_in_s3(
 ) -> None:
     from pipelines.storage import storage_from_settings
     from pipelines.storage.multipart import pending_uploads
-    from workers.upload_sweep import abort_stale_uploads
+    from workers.clock.stale_uploads import abort_stale_uploads
 
     storage = storage_from_settings(s3)
     body = _body(2)

@@ -59,7 +59,7 @@ def _stable_paths(content_id: str, generation: int) -> list[str]:
 
 
 def test_200_reprocess_events_in_a_burst_make_a_handful_of_invalidations(s3: Any) -> None:
-    from workers.invalidation import flush_invalidations, pending_paths, request_invalidation
+    from workers.cdn_invalidation import flush_invalidations, pending_paths, request_invalidation
 
     ids = _contents(200)
     for i, content_id in enumerate(ids):
@@ -99,7 +99,7 @@ def test_a_batch_that_failed_half_way_is_sent_again_with_the_same_caller_referen
 ) -> None:
     """CloudFront answers a repeated CallerReference with the invalidation it already made (moto
     does not implement that; what we check is that a retry repeats the reference)."""
-    import workers.invalidation as invalidation
+    import workers.cdn_invalidation as invalidation
 
     (content_id,) = _contents(1)
     invalidation.request_invalidation(_stable_paths(content_id, 3), content_id)

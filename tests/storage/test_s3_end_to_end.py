@@ -81,7 +81,7 @@ def test_a_sermon_on_s3_plays_back_and_a_new_generation_retires_the_old(
 
     # The invalidate_cdn step queued the generation's stable URLs; the clock's flush sends them
     # and the invalidation shows on the content.
-    from workers.invalidation import flush_invalidations
+    from workers.cdn_invalidation import flush_invalidations
 
     deadline = time.monotonic() + 60
     shown: dict[str, Any] | None = None
@@ -114,8 +114,8 @@ def test_a_sermon_on_s3_plays_back_and_a_new_generation_retires_the_old(
     from sqlalchemy import select
 
     from models import Asset
+    from workers.cdn_invalidation import pending_paths
     from workers.db import session_scope
-    from workers.invalidation import pending_paths
 
     with session_scope() as session:
         generations = set(

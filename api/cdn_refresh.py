@@ -7,7 +7,7 @@ import logging
 import anyio
 
 from settings import Settings
-from workers.feed_invalidation import feed_paths, invalidate_now
+from workers.feed_paths import feed_paths, invalidate_now
 
 __all__ = ["feed_paths", "invalidate"]
 

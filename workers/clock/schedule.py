@@ -21,10 +21,10 @@ log = logging.getLogger(__name__)
 
 # (every seconds, "module:function"); the functions take no arguments.
 PERIODIC: list[tuple[float, str]] = [
-    (15.0, "workers.sweeper:recover_lost_jobs"),
-    (30.0, "workers.publishing:publish_due"),
-    (3600.0, "workers.upload_sweep:abort_stale_uploads"),
-    (2.0, "workers.invalidation:flush_invalidations"),
+    (15.0, "workers.clock.sweeper:recover_lost_jobs"),
+    (30.0, "workers.clock.scheduled_publishing:publish_due"),
+    (3600.0, "workers.clock.stale_uploads:abort_stale_uploads"),
+    (2.0, "workers.cdn_invalidation:flush_invalidations"),
 ]
 
 

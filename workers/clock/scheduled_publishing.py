@@ -10,8 +10,8 @@ from sqlalchemy import select
 from models import Content, utcnow
 from settings import get_settings
 from workers.db import session_scope
-from workers.events import content_channel, publish
-from workers.feed_invalidation import feed_paths, invalidate_now
+from workers.feed_paths import feed_paths, invalidate_now
+from workers.pubsub import content_channel, publish
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Which CDN paths a published change touches, and asking the CDN to drop them.
 
-Goes through the batching queue of workers/invalidation.py when it exists, else straight to
+Goes through the batching queue of workers/cdn_invalidation.py when it exists, else straight to
 CloudFront; nothing to do without a distribution.
 """
 
@@ -28,7 +28,7 @@ def feed_paths(series_id: str | None) -> list[str]:
 def invalidate_now(settings: Settings, paths: list[str]) -> None:
     try:
         request = getattr(
-            importlib.import_module("workers.invalidation"), "request_invalidation", None
+            importlib.import_module("workers.cdn_invalidation"), "request_invalidation", None
         )
     except ImportError:
         request = None

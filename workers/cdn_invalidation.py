@@ -38,7 +38,7 @@ from pipelines.storage.cdn import (
 )
 from settings import Settings, get_settings
 from workers.db import session_scope
-from workers.events import _client, content_channel, publish
+from workers.pubsub import _client, content_channel, publish
 
 __all__ = ["flush_invalidations", "pending_paths", "request_invalidation"]
 

@@ -1,6 +1,6 @@
 """Events to clients: Litestar channels on Redis pub/sub, so every API process hears every event.
 
-Workers publish with `workers.events.publish` (a numbered event, kept in a short backlog, then
+Workers publish with `workers.pubsub.publish` (a numbered event, kept in a short backlog, then
 PUBLISHed on the raw channel name, e.g. `live:{id}`); the PubSub backend subscribes to the same
 raw names. `numbered_events` turns one channel into an ordered stream without gaps: a dropped or
 raced pub/sub message is read back from the backlog by its number.
@@ -25,7 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from settings import Settings
-from workers.events import backlog_since, sequence_key
+from workers.pubsub import backlog_since, sequence_key
 from workers.redis_clients import async_client
 
 T = TypeVar("T")
