@@ -198,7 +198,3 @@ def _add_item(feed: FeedGenerator, settings: Settings, episode: Episode) -> None
             language=captions.language or content.language,
             rel="captions",
         )
-
-
-async def load_series(db: AsyncSession, series_id: str) -> Series | None:
-    return await db.get(Series, series_id)
