@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth import accounts
 from api.auth.login_limits import LoginLimits
 from api.auth.middleware import admins_only, signed_in
 from api.auth.schemas import (
@@ -23,7 +24,7 @@ from api.auth.schemas import (
 )
 from api.auth.service import authenticate, create_user, issue_tokens, rotate
 from api.auth.tokens import AuthUser
-from api.errors import Conflict, NotFound, Unauthorized
+from api.errors import NotFound, Unauthorized
 from models import User
 from settings import Settings
 
@@ -117,12 +118,7 @@ class UsersController(Controller):
         user: NamedDependency[AuthUser | None],
     ) -> UserOut:
         assert user is not None
-        if data.disabled and user_id == user.id:
-            raise Conflict("you cannot disable your own account; ask another admin")
-        row = await db.get(User, user_id)
-        if row is None:
-            raise NotFound("no such account")
-        row.disabled = data.disabled
+        row = await accounts.set_disabled(db, user.id, user_id, data.disabled)
         await db.commit()
         return user_out(row)
 
@@ -130,19 +126,6 @@ class UsersController(Controller):
     async def set_role(
         self, user_id: FromPath[str], data: JSONBody[RoleIn], db: NamedDependency[AsyncSession]
     ) -> UserOut:
-        row = await db.get(User, user_id)
-        if row is None:
-            raise NotFound("no such account")
-        if row.role == "admin" and data.role != "admin":
-            # Locked: two admins demoting each other at once must not both succeed.
-            admins = (
-                await db.scalars(select(User.id).where(User.role == "admin").with_for_update())
-            ).all()
-            if len(admins) <= 1:
-                raise Conflict(
-                    "this is the last admin: make another account an admin first, "
-                    "or nobody could manage the platform"
-                )
-        row.role = data.role
+        row = await accounts.change_role(db, user_id, data.role)
         await db.commit()
         return user_out(row)

@@ -21,10 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.admin.service import job_filter, run_control
+from api.auth import accounts
 from api.auth.middleware import admins_only
 from api.auth.schemas import RoleIn
 from api.auth.tokens import AuthUser
-from api.errors import InvalidInput, NotFound
+from api.errors import InvalidInput
 from api.live.service import listed_for
 from api.web.templating import page
 from models import JOB_STATUSES, Job, User
@@ -42,6 +43,11 @@ class MatchingForm(msgspec.Struct, kw_only=True):
 
 class RoleForm(msgspec.Struct, kw_only=True):
     role: str
+    email: str = ""
+
+
+class DisabledForm(msgspec.Struct, kw_only=True):
+    disabled: str  # "true" or "false", from the form's button
     email: str = ""
 
 
@@ -126,9 +132,20 @@ class AdminPages(Controller):
             role = msgspec.convert({"role": data.role}, RoleIn).role
         except msgspec.ValidationError as exc:
             raise InvalidInput(str(exc)) from None
-        account = await db.get(User, user_id)
-        if account is None:
-            raise NotFound("no such account")
-        account.role = role
+        account = await accounts.change_role(db, user_id, role)
         await db.commit()
         return _back("#users", email=data.email, done=f"{account.email} is now {role}")
+
+    @post("/users/{user_id:str}/disabled", name="admin_disabled")
+    async def disabled(
+        self,
+        user_id: FromPath[str],
+        data: Annotated[DisabledForm, Form],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+    ) -> Redirect:
+        assert user is not None
+        account = await accounts.set_disabled(db, user.id, user_id, data.disabled == "true")
+        await db.commit()
+        state = "disabled" if account.disabled else "enabled"
+        return _back("#users", email=data.email, done=f"{account.email} is {state}")

@@ -31,5 +31,6 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/jobs/{job_id:str}/cancel"): FORM,
     ("POST", "/admin/jobs/retry"): FORM,
     ("POST", "/admin/users/{user_id:str}/role"): FORM,
+    ("POST", "/admin/users/{user_id:str}/disabled"): FORM,
 }
 ROUTES = frozenset(RULES)
