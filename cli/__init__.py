@@ -29,6 +29,8 @@ def _register() -> None:
         ("cli.jobs", "jobs"),
         ("cli.jobs", "queues"),
         ("cli.storage", "storage"),
+        ("cli.backup", "backup"),
+        ("cli.backup", "restore"),
     )
     for module, name in optional:
         try:
