@@ -85,11 +85,18 @@ def choose_poster(
     return best[1], cpu
 
 
+def poster_widths(source_width: int) -> list[int]:
+    """The poster's widths, largest first: the usual three, none wider than the source (an
+    upscaled poster is bigger and no sharper)."""
+    return sorted({min(width, source_width) for width in POSTER_WIDTHS}, reverse=True)
+
+
 def _poster_assets(ctx: StepContext, frame: Path) -> list[AssetOut]:
     assets = []
     with Image.open(frame) as opened:
         picture = opened.convert("RGB")
-    for width in POSTER_WIDTHS:
+    widths = poster_widths(picture.width)
+    for width in widths:
         height = max(2, round(picture.height * width / picture.width))
         sized = picture.resize((width, height), Image.Resampling.LANCZOS)
         for fmt, ext, options in (
@@ -98,14 +105,15 @@ def _poster_assets(ctx: StepContext, frame: Path) -> list[AssetOut]:
         ):
             path = ctx.work_dir / f"poster-{width}.{ext}"
             sized.save(path, fmt, **options)
-            kind = "poster" if width == POSTER_WIDTHS[0] else "thumbnail"
+            kind = "poster" if width == widths[0] else "thumbnail"
             key = f"thumbs/poster-{width}.{ext}"
             assets.append(put_asset(ctx.outputs, kind, key, path, width=width, height=height))
     return assets
 
 
 def thumbnails_step(ctx: StepContext) -> StepResult:
-    """Poster in 1280/640/320 wide JPEG and WebP, then the storyboard sprite and its index."""
+    """Poster in 1280/640/320 wide JPEG and WebP (never wider than the source), then the
+    storyboard sprite and its index."""
     probe = probe_of(ctx)
     if probe.video is None:
         raise MediaRejected("the file has no video to take pictures from")
@@ -133,7 +141,7 @@ def thumbnails_step(ctx: StepContext) -> StepResult:
     return StepResult(
         assets=assets,
         data={
-            "poster_key": "thumbs/poster-1280.jpg",
+            "poster_key": f"thumbs/poster-{assets[0].width}.jpg",
             "storyboard_key": VTT_KEY,
             "tiles": board.tiles,
         },

@@ -153,7 +153,7 @@ def test_process_writes_the_generation_tree(vertical_mp4, tmp_path):
     result = CliRunner().invoke(media, ["process", str(vertical_mp4), "--out", str(out)])
     assert result.exit_code == 0, result.output
     keys = sorted(str(p.relative_to(out)) for p in media_files(out))
-    assert "hls/master.m3u8" in keys and "thumbs/poster-640.webp" in keys
+    assert "hls/master.m3u8" in keys and "thumbs/poster-360.webp" in keys
     assert "storyboard/storyboard.vtt" in keys and "hls/audio/index.m3u8" in keys
     assert not any(k.startswith(".work") for k in keys)
 

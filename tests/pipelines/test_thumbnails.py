@@ -31,9 +31,9 @@ def run(make_ctx, source: Path):
     return thumbnails_step(ctx)
 
 
-def test_poster_is_a_real_picture_in_three_widths_and_two_formats(make_ctx, fade_in_mp4, out_root):
+def test_poster_is_a_real_picture_in_its_widths_and_two_formats(make_ctx, fade_in_mp4, out_root):
     result = run(make_ctx, fade_in_mp4)
-    for width in (1280, 640, 320):
+    for width in (320,):  # the 320x180 source: no poster is wider than it
         for ext in ("jpg", "webp"):
             with Image.open(out_root / "thumbs" / f"poster-{width}.{ext}") as image:
                 assert image.width == width
@@ -41,7 +41,7 @@ def test_poster_is_a_real_picture_in_three_widths_and_two_formats(make_ctx, fade
                 stat = ImageStat.Stat(ImageOps.grayscale(image))
                 assert stat.mean[0] > 40 and stat.stddev[0] > 20  # not black, not a fade
     kinds = sorted({a.kind for a in result.assets})
-    assert kinds == ["poster", "storyboard", "storyboard_vtt", "thumbnail"]
+    assert kinds == ["poster", "storyboard", "storyboard_vtt"]
 
 
 def test_storyboard_cues_point_inside_the_sprite(make_ctx, vertical_mp4, out_root):
@@ -61,8 +61,16 @@ def test_storyboard_cues_point_inside_the_sprite(make_ctx, vertical_mp4, out_roo
 
 def test_rotated_video_poster_is_upright(make_ctx, rotated_phone_mp4, out_root):
     run(make_ctx, rotated_phone_mp4)
-    with Image.open(out_root / "thumbs" / "poster-320.jpg") as image:
+    with Image.open(out_root / "thumbs" / "poster-180.jpg") as image:
         assert image.height > image.width
+
+
+def test_no_poster_is_larger_than_its_source(make_ctx, vertical_mp4, out_root):
+    result = run(make_ctx, vertical_mp4)
+    posters = [a for a in result.assets if a.kind in ("poster", "thumbnail")]
+    assert sorted({(a.width, a.height) for a in posters}) == [(320, 569), (360, 640)]
+    with Image.open(out_root / result.data["poster_key"]) as image:
+        assert image.size == (360, 640)
 
 
 def test_ffprobe_reads_the_sprite_as_one_jpeg(make_ctx, vertical_mp4, out_root):
