@@ -9,8 +9,10 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm
 
+# postgresql-client: pg_dump/pg_restore for `cnt backup`/`cnt restore` (bookworm's 15 matches
+# the stack's postgres:15; an older pg_dump refuses a newer server).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg espeak-ng \
+ && apt-get install -y --no-install-recommends ffmpeg espeak-ng postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -151,10 +151,12 @@ def _copy_private(source: Path, target: Path) -> None:
 
 def _s3_commands(settings: Settings) -> list[str]:
     bucket = settings.s3_bucket
+    # MinIO and other S3-compatible stores answer the same calls at their own address.
+    endpoint = f" --endpoint-url {settings.s3_endpoint_url}" if settings.s3_endpoint_url else ""
     return [
         f"aws s3api put-bucket-versioning --bucket {bucket} "
-        "--versioning-configuration Status=Enabled",
-        f"aws s3api get-bucket-versioning --bucket {bucket}",
+        f"--versioning-configuration Status=Enabled{endpoint}",
+        f"aws s3api get-bucket-versioning --bucket {bucket}{endpoint}",
     ]
 
 

@@ -159,3 +159,22 @@ def test_backup_and_restore_on_postgresql(tmp_path: Path) -> None:
         _round_trip(tmp_path, url, recreate)
     finally:
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_backup_on_s3_prints_the_versioning_command_and_copies_no_media(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    env = _env(data_dir, None)
+    _cnt(env, "db", "upgrade")
+    env.update(
+        {"STORAGE_BACKEND": "s3", "S3_BUCKET": "church-media", "S3_ENDPOINT_URL": "http://s3.lan"}
+    )
+    saved = tmp_path / "backup"
+    said = _cnt(env, "backup", str(saved)).stdout
+    assert (
+        "aws s3api put-bucket-versioning --bucket church-media "
+        "--versioning-configuration Status=Enabled --endpoint-url http://s3.lan"
+    ) in said
+    manifest = json.loads((saved / "manifest.json").read_text())
+    assert manifest["media"]["backend"] == "s3" and manifest["media"]["bucket"] == "church-media"
+    assert not (saved / "storage").exists()
