@@ -95,6 +95,8 @@ async def _is_public(state: State, content_id: str) -> bool:
 
 
 COMMUNITY_IMAGES = "community/posts/"
+# A series' podcast artwork (api/series/artwork.py): public, as its feed is.
+SERIES_ARTWORK = re.compile(r"series/[A-Za-z0-9_-]+/artwork\.jpg")
 
 
 def _community_key(raw: str) -> str:
@@ -135,6 +137,8 @@ async def cdn_object(key: FromPath[str], state: State, request: Request[Any, Any
     elif raw.startswith(COMMUNITY_IMAGES):
         # Post images: reached only through a post members see, by a key holding its random id.
         relative = _community_key(raw)
+    elif SERIES_ARTWORK.fullmatch(raw):
+        relative = raw
     else:
         relative = _media_key(raw)
         if not await _is_public(state, relative.split("/")[1]):

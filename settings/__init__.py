@@ -107,6 +107,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     podcast_author: str = ""
     podcast_image_url: str = ""
     podcast_owner_email: str = ""
+    # Apple's category, "Category > Subcategory"; a series' own category wins in its feed.
+    podcast_category: str = "Religion & Spirituality > Christianity"
 
     # Uploads
     upload_max_bytes: int = 8 * 1024**3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from api.auth.middleware import creators_only, ensure_can_change
 from api.auth.tokens import AuthUser
 from api.cdn_refresh import invalidate
 from api.errors import NotFound
+from api.series.artwork import artwork_key, checked_artwork, read_image, store_artwork
 from api.series.feed_response import RSS, feed_response
 from api.series.feeds import (
     all_sermons_channel,
@@ -23,6 +24,7 @@ from api.series.feeds import (
 )
 from api.series.schemas import SeriesIn, SeriesOut, SeriesPatch
 from models import Series, utcnow
+from pipelines.storage import Storage
 from settings import Settings
 
 
@@ -101,6 +103,37 @@ class SeriesController(Controller):
         series.updated_at = utcnow()
         await db.commit()
         await invalidate(settings, [f"/api/v1/series/{series.id}/feed.xml"])
+        return series_out(settings, series)
+
+    @put(
+        "/{series_id:str}/artwork",
+        request_max_body_size=None,  # counted below, so a large upload is refused as it streams
+        summary="Upload the series' podcast artwork (its owner or an admin)",
+        description=(
+            "The body is the image: JPEG, PNG, WebP or GIF, square, at least 1400 px a side "
+            "(Apple Podcasts' rule). Stored as an RGB JPEG, downscaled to 3000 px when larger; "
+            "the series' image_url, and so its feed's artwork, then names it. 422 when it is "
+            "not square or too small, 413 beyond the image limits."
+        ),
+    )
+    async def upload_artwork(
+        self,
+        series_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
+        storage: NamedDependency[Storage],
+    ) -> SeriesOut:
+        series = await _series(db, series_id)
+        ensure_can_change(user, series.owner_id, "this series")
+        art = await checked_artwork(await read_image(request))
+        series.image_url = await store_artwork(settings, storage, series.id, art)
+        series.updated_at = utcnow()
+        await db.commit()
+        await invalidate(
+            settings, [f"/api/v1/series/{series.id}/feed.xml", f"/{artwork_key(series.id)}"]
+        )
         return series_out(settings, series)
 
     @get(

@@ -1,7 +1,10 @@
 """Podcast feeds: RSS 2.0 with the iTunes tags (feedgen's podcast extension) and Podcasting 2.0's
 podcast:guid and podcast:transcript (api/series/podcast_index.py, by hand: feedgen lacks them).
 
-Items are the public, published, ready sermons with an MP3 in their live generation. The
+Items are the public, published, ready sermons with an MP3 in their live generation (audio and
+video alike: the video plan makes one of the default audio track). Every feed carries what
+Apple Podcasts and the directories require: artwork, owner, category and explicit; each item
+links to the sermon's page and has a GUID made of its content id. The
 validator (ETag) is a digest of what the feed is made of, so a 304 costs one query and no XML.
 """
 
@@ -56,7 +59,7 @@ def series_channel(settings: Settings, series: Series) -> Channel:
         description=series.description or series.title,
         author=series.author or settings.podcast_author,
         image_url=series.image_url or settings.podcast_image_url,
-        category=series.category or "Religion & Spirituality",
+        category=series.category or settings.podcast_category,
         explicit=series.explicit,
         language=series.language,
         updated_at=series.updated_at,
@@ -70,7 +73,7 @@ def all_sermons_channel(settings: Settings) -> Channel:
         description=f"Every sermon of {settings.podcast_author or settings.podcast_title}.",
         author=settings.podcast_author,
         image_url=settings.podcast_image_url,
-        category="Religion & Spirituality",
+        category=settings.podcast_category,
         explicit=False,
         language="en",
         updated_at=datetime(2026, 1, 1, tzinfo=UTC),
@@ -159,12 +162,13 @@ def render_feed(settings: Settings, channel: Channel, items: list[Episode]) -> b
     if channel.author:
         feed.author({"name": channel.author})
         feed.podcast.itunes_author(channel.author)
-        if settings.podcast_owner_email:  # itunes:owner takes both or neither
-            feed.podcast.itunes_owner(name=channel.author, email=settings.podcast_owner_email)
+    if settings.podcast_owner_email:  # itunes:owner takes both or neither; Apple mails it
+        owner = settings.podcast_author or channel.author or settings.podcast_title
+        feed.podcast.itunes_owner(name=owner, email=settings.podcast_owner_email)
     if channel.image_url:
         feed.image(url=channel.image_url, title=channel.title, link=settings.public_base_url)
         feed.podcast.itunes_image(channel.image_url)
-    feed.podcast.itunes_category(channel.category)
+    feed.podcast.itunes_category(_category(channel.category))
     feed.podcastindex.explicit(channel.explicit)
     feed.podcast.itunes_summary(channel.description)
     feed.podcastindex.guid(podcast_guid(channel.url))
@@ -173,13 +177,24 @@ def render_feed(settings: Settings, channel: Channel, items: list[Episode]) -> b
     return feed.rss_str(pretty=False)  # type: ignore[no-any-return]
 
 
+def sermon_page(settings: Settings, content_id: str) -> str:
+    """The sermon's page for people (a podcast app's "open in browser"), not the API's JSON."""
+    return f"{settings.public_base_url.rstrip('/')}/library/{content_id}"
+
+
+def _category(text: str) -> dict[str, str]:
+    """ "Religion & Spirituality > Christianity" as Apple's nested category and subcategory."""
+    main, _, sub = (part.strip() for part in text.partition(">"))
+    return {"cat": main, "sub": sub} if sub else {"cat": main}
+
+
 def _add_item(feed: FeedGenerator, settings: Settings, episode: Episode) -> None:
     content = episode.content
     entry = feed.add_entry()
     entry.guid(f"urn:uuid:{content.id}", permalink=False)  # stable across titles and generations
     entry.title(content.title)
     entry.description(content.description or content.title)
-    entry.link(href=f"{settings.public_base_url.rstrip('/')}/api/v1/content/{content.id}")
+    entry.link(href=sermon_page(settings, content.id))
     entry.pubDate(content.published_at)
     entry.enclosure(public_url(settings, episode.mp3.key), str(episode.mp3.bytes), "audio/mpeg")
     if content.duration:

@@ -34,7 +34,7 @@ class SeriesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     description: Description = ""
     author: Author = ""
     image_url: ImageUrl = ""
-    category: Category = "Religion & Spirituality"
+    category: Category = ""  # "": the platform's PODCAST_CATEGORY
     explicit: bool = False
     language: Language = "en"
 

@@ -50,7 +50,7 @@ class WebImage(msgspec.Struct, frozen=True, kw_only=True):
 
 def web_renditions(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> WebImage:
     """WebP and JPEG renditions of `data` at WIDTHS (and the original width when smaller)."""
-    image = _open_within(data, limits)
+    image = open_within(data, limits)
     try:
         image = ImageOps.exif_transpose(image)  # phones store portraits sideways plus a tag
     except (OSError, ValueError, SyntaxError) as exc:
@@ -64,7 +64,7 @@ def web_renditions(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> WebImag
     return WebImage(width=width, height=height, renditions=renditions)
 
 
-def _open_within(data: bytes, limits: ImageLimits) -> Image.Image:
+def open_within(data: bytes, limits: ImageLimits) -> Image.Image:
     if len(data) > limits.max_bytes:
         raise ImageTooLarge(f"the image is {len(data)} bytes; at most {limits.max_bytes} are taken")
     try:

@@ -7,6 +7,7 @@ classified here, so no route ships without a stated rule.
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import anyio
 import pytest
 from litestar.routes import HTTPRoute, WebSocketRoute
+from PIL import Image
 
 import workers.actors  # noqa: F401  (admin retries send step messages; see the report on #7)
 from models import Content, Job, LiveSession, Series, Upload
@@ -80,6 +82,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", f"{V1}/series/{{series_id:str}}"): PUBLIC,
     ("PATCH", f"{V1}/series/{{series_id:str}}"): OWNER,
     ("GET", f"{V1}/series/{{series_id:str}}/feed.xml"): PUBLIC,
+    ("PUT", f"{V1}/series/{{series_id:str}}/artwork"): OWNER,
     ("GET", f"{V1}/feed.xml"): PUBLIC,
     ("GET", f"{V1}/admin/jobs"): ADMIN,
     ("GET", f"{V1}/admin/jobs/{{job_id:str}}"): ADMIN,
@@ -187,6 +190,10 @@ def _bodies(client, users) -> dict[tuple[str, str], Callable[[], dict[str, Any]]
         tokens = client.post(f"{V1}/auth/login", json=login()["json"]).json()
         return {"json": {"refresh_token": tokens["refresh_token"]}}
 
+    picture = io.BytesIO()
+    Image.new("RGB", (1400, 1400), (40, 90, 160)).save(picture, "PNG")
+    artwork = picture.getvalue()
+
     return {
         ("POST", f"{V1}/auth/register"): lambda: {
             "json": {
@@ -217,6 +224,8 @@ def _bodies(client, users) -> dict[tuple[str, str], Callable[[], dict[str, Any]]
             "json": {"start_s": 1.0, "end_s": 5.0, "title": "A moment"}
         },
         ("PATCH", f"{V1}/series/{{series_id:str}}"): lambda: {"json": {"title": "Renamed"}},
+        # A real, valid artwork: the owner's upload succeeds, so only the rule can refuse.
+        ("PUT", f"{V1}/series/{{series_id:str}}/artwork"): lambda: {"content": artwork},
     }
 
 
