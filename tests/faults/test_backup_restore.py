@@ -133,6 +133,10 @@ def _round_trip(tmp_path: Path, database_url: str | None, drop_database: object)
     _read_back(env, content_id, key)
     assert _secrets(data_dir) == secrets_before
 
+    # --force replaces a database in use with the backup's, whole.
+    _cnt(env, "restore", str(saved), "--force")
+    _read_back(env, content_id, key)
+
 
 def test_backup_and_restore_on_sqlite(tmp_path: Path) -> None:
     _round_trip(tmp_path, None, None)
