@@ -116,6 +116,16 @@ PLANS: dict[MediaType, tuple[StepSpec, ...]] = {
             after=("probe",),
             reads_source=True,
         ),
+        # A video's sound drawn too (its sermon reaches the player's waveform); optional, since
+        # a video may have no sound to draw.
+        StepSpec(
+            name="waveform",
+            queue="media",
+            function="pipelines.media.waveform:waveform_step",
+            after=("probe",),
+            reads_source=True,
+            optional=True,
+        ),
         _publish(("encode_video", "thumbnails")),
         INVALIDATE_CDN,
         TRANSCRIBE,

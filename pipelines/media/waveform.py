@@ -91,6 +91,8 @@ def draw_waveform(peaks: list[int], target: Path, size: tuple[int, int] = PNG_SI
 def waveform_step(ctx: StepContext) -> StepResult:
     """Decode the audio to 16 kHz mono once, then write peaks.json and waveform.png."""
     probe = probe_of(ctx)
+    if probe.audio is None and probe.video is not None:
+        return StepResult(data={"waveform": "none: the video has no sound"})
     if probe.audio is None:
         raise MediaRejected("the file has no audio to draw")
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
