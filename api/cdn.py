@@ -82,12 +82,15 @@ async def _is_public(state: State, content_id: str) -> bool:
     async with state.db_sessions() as db:
         row = (
             await db.execute(
-                select(Content.visibility, Content.status, Content.published_at).where(
+                select(Content.visibility, Content.live_generation, Content.published_at).where(
                     Content.id == content_id
                 )
             )
         ).first()
-    public = bool(row and row.visibility == "public" and row.status == "ready" and row.published_at)
+    # Its live generation, whatever a reprocess of it is doing (see models.visibility).
+    public = bool(
+        row and row.visibility == "public" and row.live_generation is not None and row.published_at
+    )
     if len(_public_cache) > 10_000:
         _public_cache.clear()
     _public_cache[content_id] = (now + PUBLIC_TTL_S, public)

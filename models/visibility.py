@@ -1,7 +1,10 @@
 """Who may see what: the one rule the API, the pages, the feeds and the agent all ask.
 
 Owners and admins see everything of theirs (the API's guards decide who that is); everyone else
-sees content that is ready, published (its time has come) and public or unlisted. Unlisted
+sees content that has a live generation, is published (its time has come) and public or unlisted.
+A live generation, not the status: the status tells the creator about the latest attempt (a
+reprocess running, a new source that failed), while listeners keep the generation that is live
+until a newer one is ready. Unlisted
 content is reachable by its id only: lists, search and feeds hold public content alone.
 """
 
@@ -17,7 +20,7 @@ from models.content import Content
 def visible_to_anyone(content: Content) -> bool:
     """Whether a listener without any claim on the content may open it by its id."""
     return (
-        content.status == "ready"
+        content.live_generation is not None
         and content.visibility in ("public", "unlisted")
         and content.published_at is not None
         and content.published_at <= utcnow()
@@ -25,9 +28,9 @@ def visible_to_anyone(content: Content) -> bool:
 
 
 def listed() -> ColumnElement[bool]:
-    """What a listener may find in lists and search: ready, public and published."""
+    """What a listener may find in lists and search: live, public and published."""
     return and_(
-        Content.status == "ready",
+        Content.live_generation.is_not(None),
         Content.visibility == "public",
         Content.published_at.is_not(None),
         Content.published_at <= utcnow(),

@@ -17,13 +17,17 @@ log = logging.getLogger(__name__)
 
 
 def publish_now(content: Content, visibility: str, when: datetime | None = None) -> None:
-    if content.status != "ready":
+    """Publish a content that has a generation to play: one being reprocessed keeps its live one.
+    Publishing what is already published keeps its date (feeds order by it; podcast apps would
+    list it as new)."""
+    if content.live_generation is None:
         raise Conflict(
             f"the content is {content.status}; only ready content can be published "
             "(schedule it with publish_at to publish it once it is ready)"
         )
     content.visibility = visibility
-    content.published_at = when or utcnow()
+    if content.published_at is None:
+        content.published_at = when or utcnow()
     content.publish_at = None
 
 

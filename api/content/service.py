@@ -17,7 +17,7 @@ from models.visibility import visible_to_anyone
 
 
 def visible_to(content: Content, user: AuthUser | None) -> bool:
-    """Owners and admins see everything; others see ready, published, public or unlisted content
+    """Owners and admins see everything; others see live, published, public or unlisted content
     (unlisted: by its id only; the catalog and feeds list public content alone)."""
     return can_change(user, content.owner_id) or visible_to_anyone(content)
 

@@ -73,7 +73,7 @@ def _mine_or_visible(user: AuthUser) -> ColumnElement[bool]:
     Checked again per row with the one rule (models.visibility) after the query."""
     if user.is_admin:
         return true()
-    return or_(Content.owner_id == user.id, Content.status == "ready")
+    return or_(Content.owner_id == user.id, Content.live_generation.is_not(None))
 
 
 def _keyset(cursor: str | None) -> tuple[datetime, str] | None:

@@ -36,6 +36,7 @@ CARD_COLUMNS = load_only(
     Content.media_type,
     Content.duration,
     Content.status,
+    Content.live_generation,
     Content.visibility,
     Content.published_at,
 )

@@ -123,7 +123,9 @@ def test_a_worker_s_write_drops_cached_answers_through_the_trigger(app, client, 
     with _notified(app), session_scope() as session:
         content = session.get(Content, sermon)
         assert content is not None
-        content.status = "processing"  # a reprocess: anonymous listeners no longer see it
+        # Unpublished elsewhere: anonymous listeners no longer see it. (Not a reprocess: that
+        # keeps its live generation served, tests/content/test_generations_stay_served.py.)
+        content.published_at = None
     assert client.get(f"/api/v1/content/{sermon}/playback").status_code == 404
     assert _titles(_catalog(client)) == []
 

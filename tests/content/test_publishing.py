@@ -88,8 +88,9 @@ def test_a_scheduled_publish_waits_for_processing_to_finish(client, accounts) ->
     with session_scope() as session:
         session.get(Content, sermon).publish_at = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
     assert publish_due() == []
-    with session_scope() as session:
-        session.get(Content, sermon).status = "ready"  # type: ignore[union-attr]
+    with session_scope() as session:  # processing ends as the orchestrator ends it
+        done = session.get(Content, sermon)
+        done.status, done.live_generation = "ready", 1  # type: ignore[union-attr]
     assert publish_due() == [sermon]
 
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def publish_due() -> list[str]:
-    """Publish every ready content whose publish_at has passed; returns their ids. Idempotent."""
+    """Publish every playable content whose publish_at has passed; returns their ids. Idempotent."""
     now = utcnow()
     published: list[tuple[str, dict[str, object]]] = []
     series: set[str | None] = set()
@@ -27,7 +27,8 @@ def publish_due() -> list[str]:
             .where(
                 Content.publish_at.is_not(None),
                 Content.publish_at <= now,
-                Content.status == "ready",
+                # A generation to play, as models.visibility: one being reprocessed has one.
+                Content.live_generation.is_not(None),
             )
             .with_for_update(skip_locked=True)
         )
