@@ -127,12 +127,13 @@ class ContentController(Controller):
                 f"the content is {content.status}; "
                 "wait for it to finish before sending a new source"
             )
+        generation = content.generation  # a source accepted meanwhile makes this one a 409
         await db.rollback()  # hold no transaction open while bytes stream in
         key = source_key(content_id, request.headers.get("x-filename", ""))
         size, sha256 = await receive_source(
             request, storage, key, settings.upload_max_bytes, settings.upload_part_size
         )
-        content = await accept_source(db, storage, content_id, key, size, sha256)
+        content = await accept_source(db, storage, content_id, key, size, sha256, generation)
         return SourceOut(
             id=content.id,
             status=content.status,

@@ -17,11 +17,17 @@ from litestar.exceptions import ClientException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import UploadIncomplete, UploadTooLarge
+from api.errors import Conflict, UploadIncomplete, UploadTooLarge
 from api.messages import send_advance
-from models import Content, utcnow
-from pipelines.storage import ObjectWriter, Storage, open_writer
+from models import Content, Upload, utcnow
+from pipelines.storage import ObjectWriter, Storage, multipart, open_writer
+from pipelines.storage.s3 import S3Storage
 from workers.orchestrator import start_generation
+
+
+class SourceSuperseded(Conflict):
+    """Another source started a generation while this one was arriving."""
+
 
 # Disk and S3 writes are blocking: hand them to a thread a few MiB at a time, not per chunk.
 FLUSH_BYTES = 4 * 1024 * 1024
@@ -116,13 +122,30 @@ async def receive_source(
 
 
 async def accept_source(
-    db: AsyncSession, storage: Storage, content_id: str, key: str, size: int, sha256: str | None
+    db: AsyncSession,
+    storage: Storage,
+    content_id: str,
+    key: str,
+    size: int,
+    sha256: str | None,
+    generation: int,
 ) -> Content:
     """The source is whole under `key`: record it, start a new generation, ask the orchestrator
-    to plan it, and drop the previous source. Shared by PUT /source and multipart completion."""
+    to plan it, and drop the previous source. Shared by PUT /source and multipart completion.
+
+    `generation` is the content's generation when this upload began. One upload at a time: if
+    another source (or a reprocess) started a generation meanwhile, this one is refused and
+    deleted; taking it would cancel that generation's steps and delete the source they read."""
     content = (
         await db.scalars(select(Content).where(Content.id == content_id).with_for_update())
     ).one()
+    if content.generation != generation:
+        await db.rollback()
+        await anyio.to_thread.run_sync(storage.delete, key)
+        raise SourceSuperseded(
+            "another source for this content arrived while this one was uploading and is being "
+            "processed; send this file again once it is done if it is the one you want"
+        )
     old_key = content.source_key
     content.source_key, content.source_bytes, content.source_sha256 = key, size, sha256
     content.media_type = None
@@ -131,8 +154,25 @@ async def accept_source(
     content.edit = None
     start_generation(db, content)  # type: ignore[arg-type]
     content.updated_at = utcnow()
+    # A direct upload still open was begun before this source was taken: completing it later
+    # would replace this generation's source under its running steps. It ends here (its
+    # complete answers 409), as a new start ends an open one.
+    superseded = list(
+        await db.scalars(
+            select(Upload).where(
+                Upload.content_id == content_id, Upload.status == "open", Upload.key != key
+            )
+        )
+    )
+    for upload in superseded:
+        upload.status, upload.updated_at = "aborted", utcnow()
     await db.commit()
     await send_advance(content_id)
     if old_key and old_key != key:
         await anyio.to_thread.run_sync(storage.delete, old_key)
+    if isinstance(storage, S3Storage):
+        for upload in superseded:
+            await anyio.to_thread.run_sync(
+                multipart.abort_upload, storage, upload.key, upload.s3_upload_id
+            )
     return content

@@ -9,7 +9,7 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.content.source import accept_source, source_key
+from api.content.source import SourceSuperseded, accept_source, source_key
 from api.errors import (
     ChecksumMismatch,
     Conflict,
@@ -217,6 +217,7 @@ async def complete(
     parts = check_parts(upload, stored, data)
     upload_id, key, expected, sha256 = upload.id, upload.key, upload.expected_bytes, upload.sha256
     s3_upload_id, content_id = upload.s3_upload_id, content.id
+    generation = content.generation  # a source accepted meanwhile makes this one a 409
     await db.rollback()  # hold no transaction while S3 joins (and we maybe hash) the object
     size = await anyio.to_thread.run_sync(multipart.complete_upload, s3, key, s3_upload_id, parts)
     try:
@@ -233,7 +234,11 @@ async def complete(
         await _finish(db, upload_id, "aborted")
         raise
     await _finish(db, upload_id, "completed")
-    accepted = await accept_source(db, storage, content_id, key, size, sha256)
+    try:
+        accepted = await accept_source(db, storage, content_id, key, size, sha256, generation)
+    except SourceSuperseded:
+        await _finish(db, upload_id, "aborted")  # its object is gone: a retried complete is 409
+        raise
     upload = await load_upload(db, accepted, upload_id)
     return _completed(upload, accepted)
 
