@@ -22,6 +22,8 @@ def _listener_hears(client, content_id: str, generation: int) -> None:  # type: 
     assert master.text.startswith("#EXTM3U")
     catalog = client.get("/api/v1/catalog").json()["items"]
     assert content_id in [item["id"] for item in catalog]
+    page = client.get(f"/library/{content_id}")  # the player page, as a listener opens it
+    assert page.status_code == 200 and "nothing to play yet" not in page.text
 
 
 def _published(client, accounts, worker, tone_m4a: Path) -> tuple[str, dict[str, str], str]:  # type: ignore[no-untyped-def]
