@@ -40,8 +40,9 @@ class LoadResult:
 
 
 class Connection:
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, headers: str = "") -> None:
         self.host, self.port = host, port
+        self.headers = headers  # extra header lines, each ending in \r\n (e.g. Authorization)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.cache_hits = 0
@@ -51,7 +52,8 @@ class Connection:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         self.writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n\r\n".encode()
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n"
+            f"{self.headers}\r\n".encode()
         )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -73,7 +75,7 @@ class Connection:
 
 
 async def saturate(
-    host: str, port: int, paths: list[str], connections: int, seconds: float
+    host: str, port: int, paths: list[str], connections: int, seconds: float, headers: str = ""
 ) -> LoadResult:
     latencies: list[float] = []
     errors = hits = 0
@@ -81,7 +83,7 @@ async def saturate(
 
     async def worker(n: int) -> None:
         nonlocal errors, hits
-        connection = Connection(host, port)
+        connection = Connection(host, port, headers)
         i = n
         while time.perf_counter() < deadline:
             started = time.perf_counter()
@@ -98,7 +100,13 @@ async def saturate(
 
 
 async def paced(
-    host: str, port: int, paths: list[str], rate: float, connections: int, seconds: float
+    host: str,
+    port: int,
+    paths: list[str],
+    rate: float,
+    connections: int,
+    seconds: float,
+    headers: str = "",
 ) -> LoadResult:
     latencies: list[float] = []
     errors = hits = 0
@@ -109,7 +117,7 @@ async def paced(
 
     async def worker(n: int) -> None:
         nonlocal errors, hits
-        connection = Connection(host, port)
+        connection = Connection(host, port, headers)
         due = began + n * interval / connections
         for k in range(n, total, connections):
             now = time.perf_counter()
