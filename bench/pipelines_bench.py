@@ -4,27 +4,35 @@ Run: `make bench` (all benchmarks), `python -m bench pipelines`, or
 `python bench/pipelines_bench.py [--workdir DIR] [--audio-minutes 60] [--video-minutes 5]`.
 Sources are generated once into the work folder (default var/bench, or $CNT_BENCH_DIR).
 Prints, side by side: wall and CPU seconds of our steps vs bare ffmpeg, the ladder's CPU vs one
-ffmpeg per rung, the audio step's wall vs CPU/cores, and time-to-first-playable. Not a test:
-figures depend on the machine.
+ffmpeg per rung, the audio step's wall vs CPU/cores, time-to-first-playable (also for a long
+video, $PIPELINES_BENCH_LONG_VIDEO_MINUTES, default 60) and the video MP3's share of the video
+step's CPU. Not a test: figures depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import msgspec  # noqa: E402
+
 from pipelines.context import StepContext  # noqa: E402
 from pipelines.media.audio import encode_audio_step  # noqa: E402
+from pipelines.media.errors import StepCancelled  # noqa: E402
 from pipelines.media.ladder import build_ladder, output_frame_rate  # noqa: E402
-from pipelines.media.probe import probe_media, probe_step  # noqa: E402
-from pipelines.media.video import encode_video_step  # noqa: E402
+from pipelines.media.loudness import Loudness  # noqa: E402
+from pipelines.media.probe import probe_media, probe_of, probe_step  # noqa: E402
+from pipelines.media.video import encode_command, encode_video_step, plan_encode  # noqa: E402
 from pipelines.storage import LocalStorage  # noqa: E402
 from settings import load_settings  # noqa: E402
 
@@ -85,33 +93,43 @@ def make_sermon(root: Path, minutes: int) -> Path:
     return sermon
 
 
+def make_video(root: Path, minutes: int) -> Path:
+    """A 1080p30 H.264 test picture with a tone, of `minutes`, made once into `root` (written
+    under a partial name and renamed when whole, as the sermon is)."""
+    video = root / f"video-{minutes}m-1080p.mp4"
+    if video.exists():
+        return video
+    root.mkdir(parents=True, exist_ok=True)
+    partial = root / f"video-{minutes}m-1080p.partial.mp4"
+    d = minutes * 60
+    subprocess.run(
+        [
+            *FF,
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=s=1920x1080:r=30:d={d}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=f=300:d={d}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(partial),
+        ],
+        check=True,
+    )
+    partial.replace(video)
+    return video
+
+
 def make_sources(root: Path, audio_min: int, video_min: int) -> tuple[Path, Path]:
-    sermon, video = make_sermon(root, audio_min), root / f"video-{video_min}m-1080p.mp4"
-    if not video.exists():
-        d = video_min * 60
-        subprocess.run(
-            [
-                *FF,
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc2=s=1920x1080:r=30:d={d}",
-                "-f",
-                "lavfi",
-                "-i",
-                f"sine=f=300:d={d}",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-c:a",
-                "aac",
-                "-shortest",
-                str(video),
-            ],
-            check=True,
-        )
-    return sermon, video
+    return make_sermon(root, audio_min), make_video(root, video_min)
 
 
 def run_step(step, source: Path, out: Path, settings):  # type: ignore[no-untyped-def]
@@ -127,6 +145,99 @@ def run_step(step, source: Path, out: Path, settings):  # type: ignore[no-untype
     start = time.monotonic()
     result = step(ctx)
     return time.monotonic() - start, result
+
+
+def first_playable(step, source: Path, out: Path, settings) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from the step's start to its master playlist in storage, the moment the step's
+    own time_to_first_playable stops its clock (every variant has a segment). The encode is then
+    cancelled: the rest of a 60-minute ladder says nothing about the first segment."""
+    shutil.rmtree(out, ignore_errors=True)
+    ctx = StepContext(
+        content_id="bench",
+        generation=1,
+        source=source,
+        work_dir=out / "work",
+        outputs=LocalStorage(out / "store"),
+        settings=settings,
+    )
+    ctx.previous["probe"] = probe_step(ctx)
+    master = out / "store" / "hls" / "master.m3u8"
+    seen: list[float] = []
+
+    def watch() -> None:
+        while not ctx.cancel.is_set():
+            if master.exists():
+                seen.append(time.monotonic() - start)
+                ctx.cancel.set()
+                return
+            time.sleep(0.05)
+
+    start = time.monotonic()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        result = step(ctx)
+    except StepCancelled:
+        result = None
+    ctx.cancel.set()
+    watcher.join()
+    if result is not None and result.time_to_first_playable is not None:
+        return float(result.time_to_first_playable)  # finished before the watcher saw it
+    if not seen:
+        raise SystemExit(f"{source.name}: no master playlist was published")
+    return seen[0]
+
+
+def without_mp3(cmd: list[str]) -> list[str]:
+    """The video step's ffmpeg command without its MP3: the default track's `asplit` into
+    `[mp3src]` and its `[mp3]` chain taken out of the graph, and the MP3 output (the last one)
+    dropped. Fails loudly if pipelines/media/video.py no longer builds the graph this way."""
+    at = cmd.index("-filter_complex") + 1
+    graph = cmd[at]
+    split = re.search(r",asplit=2\[(t\d+)\]\[mp3src\]", graph)
+    chain = ";[mp3src]aformat=channel_layouts=stereo[mp3]"
+    if split is None or chain not in graph or "[mp3]" not in cmd:
+        raise SystemExit("the video command's MP3 is no longer where this bench takes it out")
+    graph = graph.replace(split.group(0), f"[{split.group(1)}]").replace(chain, "")
+    return [*cmd[:at], graph, *cmd[at + 1 : len(cmd) - cmd[::-1].index("[mp3]") - 2]]
+
+
+def mp3_alone(cmd: list[str]) -> list[str]:
+    """The MP3 output of the video step's command on its own: the same input, the default
+    track's same normalising chain, the same MP3 options; no picture decoded. An upper bound
+    on the MP3's extra CPU (its decode and loudnorm are shared in the real command)."""
+    at = cmd.index("-filter_complex") + 1
+    split = re.search(r"[^;]*,asplit=2\[t\d+\]\[mp3src\]", cmd[at])
+    if split is None:
+        raise SystemExit("the video command's MP3 is no longer where this bench finds it")
+    chain = re.sub(r",asplit=2.*$", ",aformat=channel_layouts=stereo[mp3]", split.group(0))
+    return [*cmd[:at], chain, *cmd[len(cmd) - cmd[::-1].index("[mp3]") - 2 :]]
+
+
+def mp3_cpu(source: Path, out: Path, settings, loudness: dict) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    """CPU seconds of the video step's encode command with and without its MP3 output, and of
+    the MP3's output alone, each run once on the same source in this run (the step's own
+    command, from its own functions)."""
+    ctx = StepContext(
+        content_id="bench",
+        generation=1,
+        source=source,
+        work_dir=out / "work",
+        outputs=LocalStorage(out / "store"),
+        settings=settings,
+    )
+    ctx.previous["probe"] = probe_step(ctx)
+    probe = probe_of(ctx)
+    plan = plan_encode(ctx, probe, still=False)
+    measured = {int(k): msgspec.convert(v, Loudness) for k, v in loudness.items()}
+    cpus = []
+    for variant in (None, without_mp3, mp3_alone):
+        hls = out / (variant.__name__ if variant else "with_mp3")
+        shutil.rmtree(hls, ignore_errors=True)
+        ctx.work_dir.mkdir(parents=True, exist_ok=True)
+        cmd = encode_command(ctx, probe, plan, measured, hls)
+        cpus.append(timed([variant(cmd) if variant else cmd])[1])
+    return cpus[0], cpus[1], cpus[2]
 
 
 def bare_audio(src: Path, out: Path, loud: dict) -> list[list[str]]:
@@ -308,6 +419,10 @@ def main(argv: list[str] | None = None) -> None:
         parallel=True,
     )
     rows.append(("video ladder (one process)", vwall, vres.cpu_seconds, one_wall, one_cpu))
+    with_mp3, no_mp3, mp3_only = mp3_cpu(video, root / "mp3-share", settings, vres.data["loudness"])
+    long_minutes = int(os.environ.get("PIPELINES_BENCH_LONG_VIDEO_MINUTES", "60"))
+    long_video = make_video(root, long_minutes)
+    long_ttfp = first_playable(encode_video_step, long_video, root / "ours-long-video", settings)
 
     print(f"\ncores={cores} x264 preset={settings.x264_preset} rungs={[r['name'] for r in probe]}")
     print(
@@ -331,6 +446,14 @@ def main(argv: list[str] | None = None) -> None:
         f"time to first playable, {args.audio_minutes}-min sermon: "
         f"{audio.time_to_first_playable:.1f} s "
         f"(goal <= 10); {args.video_minutes}-min video: {vres.time_to_first_playable:.1f} s"
+    )
+    print(f"time to first playable, {long_minutes}-min 1080p video: {long_ttfp:.1f} s (goal <= 10)")
+    extra = with_mp3 - no_mp3
+    print(
+        f"MP3 download for video: encode CPU {with_mp3:.1f} s with, {no_mp3:.1f} s without -> "
+        f"{extra:+.1f} s = {100 * extra / vres.cpu_seconds:.1f}% of the video step's "
+        f"{vres.cpu_seconds:.1f} CPU s (goal <= 5%); the MP3's own ffmpeg (same input and "
+        f"filters): {mp3_only:.1f} s = {100 * mp3_only / vres.cpu_seconds:.1f}% (upper bound)"
     )
     print(f"loudness: {audio.data['loudness']}")
 
