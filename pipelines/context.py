@@ -66,6 +66,9 @@ class StepResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     media_seconds: float = 0.0
     cpu_seconds: float = 0.0
     time_to_first_playable: float | None = None
+    # Why the step had nothing to do (no provider is set): its job ends `skipped` with this
+    # reason instead of `succeeded`, and what waits for it goes on.
+    skipped: str = ""
 
 
 class ContentMetadata(msgspec.Struct, kw_only=True):

@@ -265,12 +265,12 @@ _SUCCEED = (
         JOBS.c.attempts == bindparam("attempt"),
     )
     .values(
-        status="succeeded",
+        status=bindparam("status"),
         progress=1.0,
         result=bindparam("result"),
         cpu_seconds=bindparam("cpu"),
         media_seconds=bindparam("media"),
-        error=None,
+        error=bindparam("reason"),
         error_code=None,
         log_tail=None,
         heartbeat_at=None,
@@ -281,11 +281,19 @@ _SUCCEED = (
 
 
 def succeed(
-    connection: Connection, claim: Claim, result: dict[str, Any], cpu: float, media: float
+    connection: Connection,
+    claim: Claim,
+    result: dict[str, Any],
+    cpu: float,
+    media: float,
+    skipped: str = "",
 ) -> dict[str, Any] | None:
-    """Inside the transaction that stores the step's outputs: the job is done, if this attempt
-    still holds it. Returns the job's event, or None when it was cancelled or taken over."""
+    """Inside the transaction that stores the step's outputs: the job is done (`skipped`, with
+    its reason, when the step had nothing to do), if this attempt still holds it. Returns the
+    job's event, or None when it was cancelled or taken over."""
     params = {
+        "status": "skipped" if skipped else "succeeded",
+        "reason": f"skipped: {skipped}" if skipped else None,
         "job_id": claim.job_id,
         "attempt": claim.attempt,
         "result": result,

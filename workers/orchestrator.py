@@ -65,7 +65,8 @@ def decide(
     plan = plan_for(media_type, edit_of(kind, range_start_s), kind)
     optional = {spec.name for spec in plan if spec.optional}
     by_step = {job.step: job for job in jobs}
-    succeeded = {job.step for job in jobs if job.status == "succeeded"}
+    # A step skipped for want of a provider lets what waits for it go on.
+    succeeded = {job.step for job in jobs if job.status in ("succeeded", "skipped")}
     # A cancelled step stops its content too: nothing after it can run until it is retried.
     stopped = [j for j in jobs if j.status in STOPPING and j.step not in optional]
     new_status, error = None, None
@@ -96,8 +97,8 @@ class ContentState(NamedTuple):
     range_start_s: float | None = None
     auto_trim: str | None = None
 
-    def with_succeeded(self, step: str) -> ContentState:
-        jobs = [j._replace(status="succeeded") if j.step == step else j for j in self.jobs]
+    def with_finished(self, step: str, status: str = "succeeded") -> ContentState:
+        jobs = [j._replace(status=status) if j.step == step else j for j in self.jobs]
         return self._replace(jobs=jobs)
 
 

@@ -110,7 +110,12 @@ def record_success(
         if content is None:
             return None
         event = jobs.succeed(
-            connection, claim, msgspec.to_builtins(result), result.cpu_seconds, result.media_seconds
+            connection,
+            claim,
+            msgspec.to_builtins(result),
+            result.cpu_seconds,
+            result.media_seconds,
+            result.skipped,
         )
         if event is None:
             return None  # the holder of the lease records the outcome
@@ -118,7 +123,7 @@ def record_success(
             store_in(connection, content_id, step, generation, result)
             content = lock_content(connection, content_id)  # with what the step taught it
         else:
-            content = content.with_succeeded(step)
+            content = content.with_finished(step, "skipped" if result.skipped else "succeeded")
         outcome = advance_locked(connection, content_id, content)
     jobs.announce(content_id, event)
     record_step(step, result.cpu_seconds, result.media_seconds)

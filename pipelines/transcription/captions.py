@@ -194,10 +194,12 @@ def to_srt(cues: list[Cue]) -> str:
 
 
 def captions_step(ctx: StepContext) -> StepResult:
-    """Captions from the `transcribe` result. No words (provider `none`, a silent recording, a
-    failed transcription) is a success with nothing to add."""
+    """Captions from the `transcribe` result. No transcript (no provider is set) is a skip, said
+    on the job; a transcript with no words (a silent recording) a success with nothing to add."""
     previous = ctx.previous.get("transcribe")
-    raw_words = previous.data.get("words", []) if previous else []
+    if previous is None:
+        return StepResult(skipped="there is no transcript to caption")
+    raw_words = previous.data.get("words", [])
     words = msgspec.convert(raw_words, list[Word])
     if not words:
         return StepResult()

@@ -19,15 +19,18 @@ TEXT_KEY = "transcript/transcript.txt"
 JSON_KEY = "transcript/transcript.json"
 
 
+NO_PROVIDER = "no transcription provider is set (TRANSCRIPTION_PROVIDER=none)"
+
+
 def transcribe_step(ctx: StepContext) -> StepResult:
-    """Provider `none` → an empty result. A silent recording → an empty transcript, no assets.
+    """Provider `none` → skipped, saying so. A silent recording → an empty transcript, no assets.
 
     Raises ProviderUnavailable (retry later, `retry_after` set when the provider said) or
     ProviderRejected (bad key or request; the plan goes on without captions).
     """
     transcriber = transcriber_from_settings(ctx.settings)
     if transcriber is None:
-        return StepResult()
+        return StepResult(skipped=NO_PROVIDER)
     language = ctx.metadata.language or ctx.settings.transcription_language
     probe = _probe(ctx)
     if probe is not None and probe.get("audio") is None:
