@@ -18,8 +18,9 @@ from litestar.stores.redis import RedisStore
 from settings import Settings
 from workers.redis_clients import async_client
 
-# /login is the pages' sign-in form (api/web/account.py): the same limit on the same guessing.
-LIMITED_PATHS = frozenset({"/api/v1/auth/register", "/login"})
+# Signing up is limited per address here; signing in (the API's and the pages' /login form) by
+# its failures, per account and per address (api/auth/login_limits.py).
+LIMITED_PATHS = frozenset({"/api/v1/auth/register"})
 STORE = "rate_limit"
 
 

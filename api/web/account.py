@@ -1,5 +1,7 @@
 """Signing in and out on the pages, with the API's accounts and password check
-(api.auth.service.authenticate) and the API's sign-in rate limit (api/auth/rate_limit.py)."""
+(api.auth.service.authenticate) and the API's sign-in limits (api/auth/login_limits.py: failures
+per account and per address, so a congregation signing in from the church's one address is not
+refused while a guessed account is locked)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.login_limits import LoginLimits
 from api.auth.service import authenticate
 from api.auth.tokens import AuthUser
-from api.errors import Unauthorized
+from api.errors import RateLimited, Unauthorized
 from api.web.session import sign_in, sign_out
 from api.web.templating import page
+from settings import Settings
 
 
 class LoginForm(msgspec.Struct, kw_only=True):
@@ -53,12 +57,18 @@ class AccountPages(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> Template | Redirect:
+        address = request.client.host if request.client else "unknown"
+        limits = LoginLimits(request.app.state.redis, settings, address)
         try:
+            await limits.check(data.email)
             account = await authenticate(db, data.email, data.password)
-        except Unauthorized as exc:
+        except (Unauthorized, RateLimited) as exc:
+            if isinstance(exc, Unauthorized):
+                await limits.failed(data.email)
             return page(
-                request, "login.html", 401, title="Sign in", next=safe_next(data.next),
+                request, "login.html", exc.status_code, title="Sign in", next=safe_next(data.next),
                 email=data.email, problem=exc.detail,
             )  # fmt: skip
         sign_in(request, account)

@@ -143,3 +143,42 @@ def test_every_page_route_states_who_may_open_it_and_keeps_to_it(
             else:
                 expected = (303, 302, 307) if who == "anonymous" else (403,)
                 assert status in expected, (method, template, who, status)
+
+
+def test_the_sign_in_page_lets_a_congregation_in_from_one_address_but_locks_a_guessed_account(
+    clean_db: None,
+) -> None:
+    import secrets
+
+    import msgspec
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+    from cli.users import _save_user
+    from settings import get_settings
+
+    settings = msgspec.structs.replace(
+        get_settings(),
+        auth_rate_limit_per_minute=3,
+        broker_namespace=f"{get_settings().broker_namespace}-rl-{secrets.token_hex(3)}",
+    )
+    members = [f"member{i}@church.test" for i in range(8)]
+    for email in members:
+        _save_user(email, "a-good-long-password", "listener")
+    with TestClient(create_app(settings), base_url="http://testserver.local") as client:
+        signed = []
+        for email in members:  # one address, eight members after the service
+            client.cookies.clear()
+            answer = sign_in(client, {"email": email, "password": "a-good-long-password"})
+            signed.append(answer.status_code)
+        assert signed == [303] * len(members)
+        guesses = [
+            sign_in(client, {"email": members[0], "password": "guess"}).status_code
+            for _ in range(3)
+        ]
+        assert guesses == [401] * 3
+        locked = sign_in(client, {"email": members[0], "password": "a-good-long-password"})
+        assert locked.status_code == 429 and "this account" in locked.text
+        client.cookies.clear()
+        other = sign_in(client, {"email": members[1], "password": "a-good-long-password"})
+        assert other.status_code == 303
