@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, JSONType, utcnow
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "dead", "cancelled")
-FINISHED = ("succeeded", "failed", "dead", "cancelled")
+JOB_STATUSES = ("queued", "running", "succeeded", "skipped", "failed", "dead", "cancelled")
+FINISHED = ("succeeded", "skipped", "failed", "dead", "cancelled")
 
 
 class Job(IdMixin, Base):

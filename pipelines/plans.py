@@ -72,6 +72,15 @@ INVALIDATE_CDN = StepSpec(
 )
 
 
+WAVEFORM = StepSpec(
+    name="waveform",
+    queue="media",
+    function="pipelines.media.waveform:waveform_step",
+    after=("probe",),
+    reads_source=True,
+)
+
+
 def _publish(after: tuple[str, ...]) -> StepSpec:
     return StepSpec(
         name="publish", queue="io", function="pipelines.media.master:publish_step", after=after
@@ -88,13 +97,7 @@ PLANS: dict[MediaType, tuple[StepSpec, ...]] = {
             after=("probe",),
             reads_source=True,
         ),
-        StepSpec(
-            name="waveform",
-            queue="media",
-            function="pipelines.media.waveform:waveform_step",
-            after=("probe",),
-            reads_source=True,
-        ),
+        WAVEFORM,
         _publish(("encode_audio", "waveform")),
         INVALIDATE_CDN,
         TRANSCRIBE,
@@ -118,14 +121,7 @@ PLANS: dict[MediaType, tuple[StepSpec, ...]] = {
         ),
         # A video's sound drawn too (its sermon reaches the player's waveform); optional, since
         # a video may have no sound to draw.
-        StepSpec(
-            name="waveform",
-            queue="media",
-            function="pipelines.media.waveform:waveform_step",
-            after=("probe",),
-            reads_source=True,
-            optional=True,
-        ),
+        msgspec.structs.replace(WAVEFORM, optional=True),
         _publish(("encode_video", "thumbnails")),
         INVALIDATE_CDN,
         TRANSCRIBE,

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Content, Job, new_id, table_of, utcnow
+from models import FINISHED, Content, Job, new_id, table_of, utcnow
 from pipelines.plans import READY_STEP, StepSpec, edit_of, plan_for
 from settings import get_settings
 from workers import messages
@@ -179,9 +179,6 @@ def advance_locked(
     planned = _plan(connection, content_id, content.generation, decision.to_plan)
     trim_itself = not planned and _ready_to_trim_itself(content, decision.status or content.status)
     return Outcome(content_id, decision.status, tuple(planned), replaced, trim_itself)
-
-
-FINISHED = ("succeeded", "skipped", *STOPPING)
 
 
 def _ready_to_trim_itself(content: ContentState, status: str) -> bool:
