@@ -1,7 +1,6 @@
 """What the job core needs to run edited content, in one place for it to call: which plan an
 edited content follows, what its steps read, and a live recording trimming itself.
 
-- `plan_args`: the edit and kind that `pipelines.plans.plan_for` takes besides the media type.
 - `edit_metadata`: the range and render settings a step finds on `ctx.metadata`.
 - `step_source_key`: the object a step reads as its source. A clip has none of its own and
   renders from its parent's; after a `trim` or `render_clip` step, the rest of the generation
@@ -19,20 +18,15 @@ from sqlalchemy import select
 from models import Content, Job, Transcript, utcnow
 from pipelines.context import StepResult
 from pipelines.media.sermon_range import suggest_sermon
-from pipelines.plans import EDIT_STEPS, STEPS, Edit, edit_of
+from pipelines.plans import EDIT_STEPS, STEPS
 from workers import control
 from workers.db import session_scope
 
-__all__ = ["apply_auto_trim", "edit_metadata", "plan_args", "step_source_key"]
+__all__ = ["apply_auto_trim", "edit_metadata", "step_source_key"]
 
 log = logging.getLogger(__name__)
 
 EDIT_STEP_NAMES = {spec.name for spec in EDIT_STEPS.values()}
-
-
-def plan_args(kind: str | None, range_start_s: float | None) -> tuple[Edit | None, str | None]:
-    """(edit, kind) for `plan_for(media_type, edit, kind)`, from the content's row."""
-    return edit_of(kind, range_start_s), kind
 
 
 def edit_metadata(

@@ -7,9 +7,10 @@ import pytest
 
 from models import Content, Job
 from pipelines.context import StepResult
+from pipelines.plans import edit_of
 from tests.sermons import make_sermon
 from workers.db import session_scope
-from workers.editing import apply_auto_trim, plan_args, step_source_key
+from workers.editing import apply_auto_trim, step_source_key
 
 PROFILE = ["music"] * 1200 + ["speech"] * 1800 + ["music"] * 600
 
@@ -35,10 +36,10 @@ def test_after_an_edit_step_the_generation_reads_what_it_made() -> None:
     )
 
 
-def test_plan_args_follow_the_row() -> None:
-    assert plan_args("clip", 10.0) == ("clip", "clip")
-    assert plan_args("recording", 10.0) == ("trim", "recording")
-    assert plan_args("sermon", None) == (None, "sermon")
+def test_the_edit_follows_the_row() -> None:
+    assert edit_of("clip", 10.0) == "clip"
+    assert edit_of("recording", 10.0) == "trim"
+    assert edit_of("sermon", None) is None
 
 
 def _recording(owner: str, mode: str | None) -> str:
