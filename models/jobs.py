@@ -17,7 +17,8 @@ FINISHED = ("succeeded", "skipped", "failed", "dead", "cancelled")
 class Job(IdMixin, Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        UniqueConstraint("content_id", "step", "generation"),
+        # A chunk's job is one of its step's (`chunk` is 0 otherwise).
+        UniqueConstraint("content_id", "step", "generation", "chunk"),
         Index("ix_jobs_status_queued_at", "status", "queued_at"),
     )
 
@@ -26,6 +27,9 @@ class Job(IdMixin, Base):
     )
     step: Mapped[str] = mapped_column(String(32))
     generation: Mapped[int] = mapped_column(Integer)
+    # A long video's encode is cut into chunks, each its own job (1, 2, ...), which the step's
+    # whole job (0) then joins; 0 for every step that is not cut.
+    chunk: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     queue: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
