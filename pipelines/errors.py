@@ -17,7 +17,8 @@ decides retry or failure by one attribute, `transient`, never by an error's text
      │    ├── StorageRefused           access denied, no such bucket
      │    ├── ObjectMissing            an object a step needs is not there
      │    ├── CdnUnavailable           CloudFront throttled or unreachable        transient
-     │    └── CdnRefused               CloudFront refused the invalidation
+     │    ├── CdnRefused               CloudFront refused the invalidation
+     │    └── PlaylistEscapesPrefix    a playlist names an object outside its content
      └── transcription.errors
           ├── ProviderUnavailable      a provider's 429/5xx or network            transient
           └── ProviderRejected         a provider's 4xx

@@ -5,7 +5,8 @@ PipelineError
  ├── StorageRefused       access denied, no such bucket, a bad request
  ├── ObjectMissing        an object a step needs is not in storage
  ├── CdnUnavailable       CloudFront throttled or unreachable    transient
- └── CdnRefused           CloudFront refused the invalidation
+ ├── CdnRefused           CloudFront refused the invalidation
+ └── PlaylistEscapesPrefix a playlist names an object outside its content
 """
 
 from __future__ import annotations
@@ -44,3 +45,10 @@ class CdnRefused(PipelineError):
     """CloudFront refused the request (bad credentials, no such distribution)."""
 
     code = "cdn_refused"
+
+
+class PlaylistEscapesPrefix(PipelineError):
+    """A stored playlist names an object outside its content's folder: signing it would open
+    someone else's object (or a source) to whoever holds the playlist."""
+
+    code = "playlist_escapes_prefix"
