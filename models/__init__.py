@@ -1,6 +1,7 @@
 """The data: SQLAlchemy models, engines and migrations."""
 
 from models.accounts import ROLES, RefreshToken, User
+from models.added_tracks import ADDED_TRACK_STATUSES, AddedTrack
 from models.base import Base, new_id, table_of, utcnow
 from models.chat import ChatMessage, ChatSettings
 from models.community import (
@@ -35,11 +36,13 @@ from models.playlists import Favourite, PlaybackProgress, Playlist, PlaylistItem
 from models.stories import BibleStory, StoryIllustration
 
 __all__ = [
+    "ADDED_TRACK_STATUSES",
     "CONTENT_KINDS",
     "FINISHED",
     "JOB_STATUSES",
     "ROLES",
     "VISIBILITIES",
+    "AddedTrack",
     "Asset",
     "BibleStory",
     "ChatMessage",

@@ -17,8 +17,9 @@ FINISHED = ("succeeded", "skipped", "failed", "dead", "cancelled")
 class Job(IdMixin, Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        # A chunk's job is one of its step's (`chunk` is 0 otherwise).
-        UniqueConstraint("content_id", "step", "generation", "chunk"),
+        # A chunk's job is one of its step's (`chunk` is 0 otherwise); two tracks added to one
+        # generation are two jobs of one step (`track` is '' otherwise).
+        UniqueConstraint("content_id", "step", "generation", "chunk", "track"),
         Index("ix_jobs_status_queued_at", "status", "queued_at"),
     )
 
@@ -48,3 +49,5 @@ class Job(IdMixin, Base):
     cpu_seconds: Mapped[float | None] = mapped_column(Float)
     media_seconds: Mapped[float | None] = mapped_column(Float)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The language of the audio track an `add_audio_track` job adds; '' for every other step.
+    track: Mapped[str] = mapped_column(String(35), default="", server_default="")
