@@ -17,6 +17,7 @@ from api.auth.middleware import BearerAuthMiddleware
 from api.auth.rate_limit import STORE, auth_rate_limit, rate_limit_store
 from api.catalog.controller import CatalogController
 from api.cdn import cdn_object
+from api.content.added_tracks import AddedTracksController
 from api.content.clips import ClipsController
 from api.content.controller import ContentController
 from api.content.events import content_events
@@ -44,6 +45,7 @@ API_HANDLERS: list = [
     ContentController,
     TrimController,
     ClipsController,
+    AddedTracksController,
     CatalogController,
     UploadsController,
     content_events,

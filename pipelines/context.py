@@ -87,6 +87,12 @@ class ContentMetadata(msgspec.Struct, kw_only=True):
     edit: dict[str, Any] | None = None
 
 
+def result_name(step: str, track: str = "") -> str:
+    """The name a step's result has in `StepContext.previous`: the step's own, or for a step
+    run once per added audio track, the step's and the track's (`add_audio_track:es`)."""
+    return f"{step}:{track}" if track else step
+
+
 def _no_progress(_: float) -> None:
     return None
 
@@ -108,7 +114,7 @@ class StepContext:
     outputs: Outputs
     settings: Settings
     metadata: ContentMetadata = field(default_factory=ContentMetadata)
-    # Results of the steps this one ran after, by step name (`probe` holds the probe).
+    # Results of the steps this one ran after, by `result_name` (`probe` holds the probe).
     previous: dict[str, StepResult] = field(default_factory=dict)
     on_progress: Callable[[float], None] = _no_progress
     cancel: threading.Event = field(default_factory=threading.Event)

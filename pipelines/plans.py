@@ -184,6 +184,8 @@ ADD_AUDIO_TRACK = StepSpec(
     queue="transcode",
     function="pipelines.media.added_track:add_audio_track_step",
     after=("encode_video",),
+    # A track that cannot be added (not media) fails its job, not the video it was added to.
+    optional=True,
     reads_source=True,
 )
 ON_REQUEST: tuple[StepSpec, ...] = (ADD_AUDIO_TRACK,)

@@ -13,7 +13,7 @@ from dramatiq.middleware import Retries
 from pipelines.errors import PipelineError
 from pipelines.plans import STEPS
 from settings import get_settings
-from workers import attempts, editing, generations, live
+from workers import attempts, editing, generations, live, track_removal
 from workers.broker import setup_broker
 from workers.execute import run_step
 from workers.messages import ACTOR_QUEUES
@@ -105,3 +105,9 @@ def ingest_recording(session_id: str, egress_id: str) -> None:
 def auto_trim(content_id: str) -> None:
     """Trim a live recording set to trim itself to its suggested sermon (once)."""
     editing.apply_auto_trim(content_id)
+
+
+@dramatiq.actor(queue_name=ACTOR_QUEUES["remove_audio_track"], max_retries=5, min_backoff=1_000)
+def remove_audio_track(content_id: str, language: str) -> None:
+    """Take an added audio track out of the live master, then delete it (sent by the API)."""
+    track_removal.remove_added_track(content_id, language)

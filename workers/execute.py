@@ -18,6 +18,7 @@ from pipelines.plans import STEPS, step_function
 from pipelines.storage import Storage, s3_client, storage_from_settings
 from settings import Settings, get_settings
 from workers import attempts, jobs
+from workers.added_tracks import track_recording_key
 from workers.db import autocommit
 from workers.editing import step_source_key
 from workers.inputs import LOAD, StepInputs, inputs_from_rows
@@ -216,8 +217,12 @@ def run_step(step: str, job_id: str) -> None:
     content_id, generation = inputs.content_id, inputs.generation
     prefix = generation_prefix(content_id, generation)
     # What the step reads: the upload, a clip's parent's, or the cut an edit step made.
-    source_key = step_source_key(
-        step, inputs.source_key, inputs.parent_source_key, inputs.previous, prefix
+    source_key = (
+        track_recording_key(inputs)
+        if inputs.track
+        else step_source_key(
+            step, inputs.source_key, inputs.parent_source_key, inputs.previous, prefix
+        )
     )
 
     storage = _storage(settings)

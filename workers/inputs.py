@@ -8,12 +8,13 @@ from typing import Any, NamedTuple
 import msgspec
 from sqlalchemy import Select, bindparam, select
 
-from models import Content, Job, Series, table_of
-from pipelines.context import ContentMetadata, StepResult
+from models import AddedTrack, Content, Job, Series, table_of
+from pipelines.context import ContentMetadata, StepResult, result_name
 
 CONTENT = table_of(Content)
 JOBS = table_of(Job)
 SERIES = table_of(Series)
+ADDED_TRACKS = table_of(AddedTrack)
 PARENT = CONTENT.alias("parent")
 
 
@@ -26,6 +27,9 @@ class StepInputs(NamedTuple):
     previous: dict[str, StepResult]
     # A clip has no upload of its own: it is rendered from its parent's.
     parent_source_key: str | None = None
+    # An `add_audio_track` job: the track's language, and its recording (None once removed).
+    track: str = ""
+    track_source_key: str | None = None
 
 
 def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
@@ -33,7 +37,9 @@ def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
     result, or one row with none)."""
     first = rows[0]
     previous = {
-        row.earlier_step: msgspec.convert(row.earlier_result or {}, StepResult)
+        result_name(row.earlier_step, row.earlier_track): msgspec.convert(
+            row.earlier_result or {}, StepResult
+        )
         for row in rows
         if row.earlier_step is not None
     }
@@ -42,7 +48,8 @@ def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
         speaker=first.speaker,
         series=first.series_title or "",
         description=first.description,
-        language=first.language,
+        # A track's job is in the track's language, whatever the content's own.
+        language=first.track or first.language,
         recorded_date=first.recorded_date.isoformat() if first.recorded_date else "",
         range_start_s=first.range_start_s,
         range_end_s=first.range_end_s,
@@ -55,6 +62,8 @@ def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
         metadata,
         previous,
         first.parent_source_key,
+        first.track,
+        first.track_source_key,
     )
 
 
@@ -63,6 +72,8 @@ def _load_query() -> Select[Any]:
     return (
         select(
             JOBS.c.generation,
+            JOBS.c.track,
+            ADDED_TRACKS.c.source_key.label("track_source_key"),
             CONTENT.c.id.label("content_id"),
             CONTENT.c.title,
             CONTENT.c.speaker,
@@ -77,10 +88,16 @@ def _load_query() -> Select[Any]:
             SERIES.c.title.label("series_title"),
             earlier.c.step.label("earlier_step"),
             earlier.c.result.label("earlier_result"),
+            earlier.c.track.label("earlier_track"),
         )
         .join(CONTENT, CONTENT.c.id == JOBS.c.content_id)
         .outerjoin(SERIES, SERIES.c.id == CONTENT.c.series_id)
         .outerjoin(PARENT, PARENT.c.id == CONTENT.c.parent_id)
+        .outerjoin(
+            ADDED_TRACKS,
+            (ADDED_TRACKS.c.content_id == JOBS.c.content_id)
+            & (ADDED_TRACKS.c.language == JOBS.c.track),
+        )
         .outerjoin(
             earlier,
             (earlier.c.content_id == JOBS.c.content_id)

@@ -26,6 +26,7 @@ ACTOR_QUEUES: dict[str, str] = {
     "start_egress": "io",
     "ingest_recording": "io",
     "auto_trim": "default",
+    "remove_audio_track": "io",
 }
 
 Message = dramatiq.Message[Any]

@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import FINISHED, Content, Job, new_id, table_of, utcnow
-from pipelines.plans import READY_STEP, StepSpec, edit_of, plan_for
+from pipelines.plans import ON_REQUEST, READY_STEP, StepSpec, edit_of, plan_for
 from settings import get_settings
 from workers import messages
+from workers.added_tracks import plan_added_track
 from workers.db import autocommit, transaction
 from workers.jobs import announce
 
@@ -63,7 +64,7 @@ def decide(
     """The content's next status and the steps to plan now, from its current generation's jobs.
     An edited content's plan starts with its edit step (a trim, a clip's render)."""
     plan = plan_for(media_type, edit_of(kind, range_start_s), kind)
-    optional = {spec.name for spec in plan if spec.optional}
+    optional = {spec.name for spec in (*plan, *ON_REQUEST) if spec.optional}
     by_step = {job.step: job for job in jobs}
     # A step skipped for want of a provider lets what waits for it go on.
     succeeded = {job.step for job in jobs if job.status in ("succeeded", "skipped")}
@@ -178,6 +179,7 @@ def advance_locked(
         connection.execute(update(CONTENT).where(CONTENT.c.id == content_id).values(**values))
     planned = _plan(connection, content_id, content.generation, decision.to_plan)
     trim_itself = not planned and _ready_to_trim_itself(content, decision.status or content.status)
+    planned += plan_added_track(connection, content_id, content, decision.status or content.status)
     return Outcome(content_id, decision.status, tuple(planned), replaced, trim_itself)
 
 

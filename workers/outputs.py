@@ -87,6 +87,7 @@ STORE_HOOKS: dict[str, Callable[[Session, Content, StepResult], None]] = {
     "transcribe": _store_transcript,
     "invalidate_cdn": _queue_invalidation,
     "captions": _queue_invalidation,
+    "add_audio_track": _queue_invalidation,
 }
 
 

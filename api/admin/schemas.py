@@ -30,6 +30,8 @@ class AdminJobOut(msgspec.Struct, kw_only=True):
     heartbeat_at: datetime | None
     cpu_seconds: float | None
     media_seconds: float | None
+    # The language of the track an add_audio_track job adds; '' for every other step.
+    track: str = ""
 
 
 class AdminJobDetailOut(AdminJobOut, kw_only=True):

@@ -5,12 +5,15 @@ audio group.
 The step's source is the added recording; the video's own encode (in `ctx.previous`) gives the
 length to match and the variants to extend; the track's language is the metadata's. The
 recording is normalised like every track, starts at the video's 0 and is padded or cut to the
-video's length. A second recording in the same language replaces the first.
+video's length. A second recording in the same language replaces the first. The master it
+writes keeps the generation's captions and the tracks added before this one (their results are
+in `ctx.previous` under `result_name("add_audio_track", language)`).
 """
 
 from __future__ import annotations
 
 import shutil
+from typing import Any
 
 import msgspec
 
@@ -18,7 +21,14 @@ from pipelines.context import AssetOut, StepContext, StepResult
 from pipelines.errors import PipelineError
 from pipelines.media.audio import hls_output_args
 from pipelines.media.errors import MediaRejected
-from pipelines.media.hls import AAC_LC, AUDIO_GROUP, Variant, build_master, measure_bandwidth
+from pipelines.media.hls import (
+    AAC_LC,
+    AUDIO_GROUP,
+    Subtitle,
+    Variant,
+    build_master,
+    measure_bandwidth,
+)
 from pipelines.media.loudness import measure_loudness, normalise_filter
 from pipelines.media.probe import input_args, probe_media
 from pipelines.media.runner import FFMPEG, run_ffmpeg
@@ -26,7 +36,49 @@ from pipelines.media.timing import audio_timing_filter
 from pipelines.media.tracks import NAMES, language_tag
 from pipelines.media.video import AUDIO_BITRATE, AUDIO_RATE, MASTER_KEY
 
-__all__ = ["add_audio_track_step", "with_track"]
+__all__ = [
+    "STEP",
+    "add_audio_track_step",
+    "added_tracks_in",
+    "master_with_tracks",
+    "track_folder",
+    "track_name",
+    "with_track",
+]
+
+STEP = "add_audio_track"
+
+
+def track_folder(language: str) -> str:
+    """The folder of an added track's rendition, beside the master."""
+    return f"audio_{language}"
+
+
+def track_name(language: str) -> str:
+    """What a player's language menu shows for an added track: the language's own name."""
+    return NAMES.get(language.split("-", 1)[0], language)
+
+
+def added_tracks_in(previous: dict[str, StepResult]) -> list[Variant]:
+    """The renditions of tracks added to the generation before, from their steps' results."""
+    prefix = f"{STEP}:"  # result_name(STEP, language) for each language
+    return [
+        msgspec.convert(result.data["track"], Variant)
+        for name, result in sorted(previous.items())
+        if name.startswith(prefix) and result.data.get("track")
+    ]
+
+
+def master_with_tracks(
+    variants: list[Variant],
+    tracks: list[Variant],
+    subtitles: list[Subtitle | dict[str, Any]] | None = None,
+) -> tuple[list[Variant], str]:
+    """The encode's `variants` with each added track in the audio group, and the master text
+    for them with the generation's `subtitles`."""
+    for track in tracks:
+        variants = with_track(variants, track)
+    return variants, build_master(variants, subtitles)
 
 
 def with_track(variants: list[Variant], track: Variant) -> list[Variant]:
@@ -58,7 +110,9 @@ def add_audio_track_step(ctx: StepContext) -> StepResult:
     if probe.audio is None:
         raise MediaRejected("the added recording has no audio")
     language = language_tag(ctx.metadata.language)
-    folder = f"audio_{language}"
+    if language == "und":
+        raise PipelineError(f"an added track needs a language; {ctx.metadata.language!r} is none")
+    folder = track_folder(language)
     loudness, measured = measure_loudness(
         ctx.source, probe, ctx.settings, work_dir=ctx.work_dir, cancel=ctx.cancel
     )
@@ -80,7 +134,7 @@ def add_audio_track_step(ctx: StepContext) -> StepResult:
     ctx.outputs.put_bytes(f"hls/{folder}/index.m3u8", text.encode())
     peak, average = measure_bandwidth(hls_dir)
     track = Variant(
-        name=NAMES.get(language, language),
+        name=track_name(language),
         uri=f"{folder}/index.m3u8",
         bandwidth=peak,
         average_bandwidth=average,
@@ -89,15 +143,25 @@ def add_audio_track_step(ctx: StepContext) -> StepResult:
         channels=2,
         language=language,
     )
-    extended = with_track(variants, track)
-    ctx.outputs.put_bytes(MASTER_KEY, build_master(extended).encode())
+    captions = ctx.previous.get("captions")
+    subtitles = captions.data.get("subtitles") if captions is not None else None
+    kept = [t for t in added_tracks_in(ctx.previous) if t.language != language]
+    extended, master = master_with_tracks(variants, [*kept, track], subtitles)
+    # The master last, once every segment and the rendition's playlist are in storage.
+    ctx.outputs.put_bytes(MASTER_KEY, master.encode())
     return StepResult(
         assets=[
             AssetOut(
                 kind="audio_rendition", key=f"hls/{track.uri}", bitrate=average, language=language
             )
         ],
-        data={"variants": msgspec.to_builtins(extended), "master_key": MASTER_KEY},
+        data={
+            "variants": msgspec.to_builtins(extended),
+            "track": msgspec.to_builtins(track),
+            "master_key": MASTER_KEY,
+            # The master is rewritten under its stable URL: the CDN must forget its copy.
+            "invalidate": [MASTER_KEY],
+        },
         media_seconds=duration,
         cpu_seconds=round(stats.cpu_seconds + sum(s.cpu_seconds for s in measured), 3),
     )

@@ -1,0 +1,105 @@
+"""Audio tracks added to a video after it was made: which one the live generation gets next,
+and what its job reads.
+
+The orchestrator calls `plan_added_track` under the content's row lock on every advance. A
+ready video whose live generation has finished every step of its plan gets one
+`add_audio_track` job for the first stored track that generation lacks. One at a time: each
+job writes the master with the tracks added before it, so two running at once would each leave
+the other out. So a new generation (a reprocess, a new source, a trim) that goes live gets every
+stored track again, one after the other, without anyone asking.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import dramatiq
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from models import FINISHED, AddedTrack, Job, new_id, table_of, utcnow
+from pipelines.media.added_track import STEP
+from pipelines.plans import STEPS, edit_of, plan_for
+from pipelines.storage.errors import ObjectMissing
+from settings import get_settings
+from workers import messages
+
+if TYPE_CHECKING:
+    from workers.inputs import StepInputs
+    from workers.orchestrator import ContentState
+
+__all__ = ["STEP", "UNFINISHED", "plan_added_track", "track_recording_key"]
+
+JOBS = table_of(Job)
+ADDED_TRACKS = table_of(AddedTrack)
+UNFINISHED = ("queued", "running")
+
+
+def _generation_settled(content: ContentState, status: str) -> bool:
+    """The generation is the live one of a ready video and none of its plan's steps is still to
+    run (captions rewrite the master too: a track added after them is kept by them)."""
+    if status != "ready" or content.media_type != "video":
+        return False
+    plan = plan_for(content.media_type, edit_of(content.kind, content.range_start_s), content.kind)
+    finished = {job.step for job in content.jobs if job.status in FINISHED}
+    if not all(spec.name in finished for spec in plan):
+        return False
+    return not any(job.step == STEP and job.status in UNFINISHED for job in content.jobs)
+
+
+def plan_added_track(
+    connection: Connection, content_id: str, content: ContentState, status: str
+) -> list[dramatiq.Message[Any]]:
+    """Insert the next added track's job on the content's generation, if it is time; returns
+    the message to send once the caller's transaction commits (none, or one)."""
+    if not _generation_settled(content, status):
+        return []
+    tracks = connection.execute(
+        select(ADDED_TRACKS.c.language, ADDED_TRACKS.c.status)
+        .where(ADDED_TRACKS.c.content_id == content_id)
+        .order_by(ADDED_TRACKS.c.created_at, ADDED_TRACKS.c.language)
+    ).all()
+    if any(track.status == "removing" for track in tracks):
+        return []  # the removal writes the master; the next advance after it goes on
+    added = set(
+        connection.scalars(
+            select(JOBS.c.track).where(
+                JOBS.c.content_id == content_id,
+                JOBS.c.step == STEP,
+                JOBS.c.generation == content.generation,
+            )
+        )
+    )
+    missing = next((t.language for t in tracks if t.language not in added), None)
+    if missing is None:
+        return []
+    job_id = new_id()
+    message = messages.message(STEP, job_id)
+    row = {
+        "id": job_id,
+        "content_id": content_id,
+        "step": STEP,
+        "generation": content.generation,
+        "track": missing,
+        "queue": STEPS[STEP].queue,
+        "status": "queued",
+        "attempts": 0,
+        "max_attempts": get_settings().job_max_attempts,
+        "progress": 0.0,
+        "message_id": message.message_id,
+        "queued_at": utcnow(),
+    }
+    try:
+        with connection.begin_nested():  # the unique key has the last word on "never twice"
+            connection.execute(insert(JOBS).values(**row))
+    except IntegrityError:
+        return []
+    return [message]
+
+
+def track_recording_key(inputs: StepInputs) -> str:
+    """The object an `add_audio_track` job reads: its track's recording, not the video's
+    upload. A track removed while its job waited has none, and the job fails saying so."""
+    if not inputs.track_source_key:
+        raise ObjectMissing(f"the {inputs.track!r} track was removed before it could be added")
+    return inputs.track_source_key
