@@ -1,4 +1,5 @@
-"""/cdn: the embedded setup's CDN, serving stored objects from local disk with HTTP Range.
+"""/cdn: the embedded setup's CDN, serving stored objects from local disk with HTTP Range; on S3
+without CloudFront, the gate in front of the private bucket (api/s3_delivery.py answers).
 
 `/cdn/media/{id}/...` serves public, published content only. Everything else is reached through a
 signed path, `/cdn/s/{expires}/{signature}/media/{id}/...` (see pipelines.storage.delivery),
@@ -130,6 +131,7 @@ def _media_key(raw: str) -> str:
 )
 async def cdn_object(key: FromPath[str], state: State, request: Request[Any, Any, Any]) -> Response:
     raw = key.lstrip("/")
+    signed_until: int | None = None
     if raw.startswith(f"{SIGNED_PATH}/"):
         _, expires, signature, rest = (raw.split("/", 3) + ["", "", ""])[:4]
         relative = _media_key(rest)
@@ -137,6 +139,7 @@ async def cdn_object(key: FromPath[str], state: State, request: Request[Any, Any
             state.settings.cdn_signing_secret, expires, signature, relative
         ):
             raise Forbidden("the signature is wrong or has expired; ask for new playback URLs")
+        signed_until = int(expires)
     elif raw.startswith(COMMUNITY_IMAGES):
         # Post images: reached only through a post members see, by a key holding its random id.
         relative = _community_key(raw)
@@ -146,6 +149,11 @@ async def cdn_object(key: FromPath[str], state: State, request: Request[Any, Any
         relative = _media_key(raw)
         if not await _is_public(state, relative.split("/")[1]):
             raise NotFound("no such object")
+    if state.settings.is_s3:
+        # Imported here: boto3 costs the embedded setup a tenth of a second it never needs.
+        from api.s3_delivery import s3_object
+
+        return await s3_object(state.settings, relative, request, expires=signed_until)
     return _serve(state.settings.storage_path / relative, relative, request)
 
 

@@ -85,12 +85,18 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     # Storage and CDN
     storage_backend: Literal["local", "s3"] = "local"
     storage_dir: str = ""  # default: data_dir/storage
-    cdn_base_url: str = ""  # default: public_base_url/cdn for local, the bucket's URL for s3
+    # Default: public_base_url/cdn, the API's own route (on S3 without CloudFront it answers
+    # with presigned URLs: the bucket stays private).
+    cdn_base_url: str = ""
     cdn_signing_secret: str = ""  # signs /cdn URLs of non-public content in the embedded setup
     signed_url_ttl_s: int = 6 * 3600
     s3_bucket: str = "cnt-media"
     s3_region: str = "us-east-1"
     s3_endpoint_url: str = ""
+    # Where listeners' browsers reach the bucket, for presigned media URLs, when the platform
+    # reaches it by another address (MinIO inside compose is http://minio:9000, behind the
+    # reverse proxy https://media.example.org). Default: s3_endpoint_url, or AWS.
+    s3_public_endpoint_url: str = ""
     aws_access_key_id: str = ""
     aws_secret_access_key: str = ""
     cloudfront_distribution_id: str = ""
@@ -209,9 +215,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     def cdn_url(self) -> str:
         if self.cdn_base_url:
             return self.cdn_base_url.rstrip("/")
-        if self.is_s3:
-            endpoint = self.s3_endpoint_url or f"https://{self.s3_bucket}.s3.amazonaws.com"
-            return f"{endpoint.rstrip('/')}/{self.s3_bucket}" if self.s3_endpoint_url else endpoint
+        return self.api_cdn_url
+
+    @property
+    def api_cdn_url(self) -> str:
+        """The API's own /cdn route, whatever CDN_BASE_URL says: signed paths lead here when
+        no CDN can check a signature."""
         return f"{self.public_base_url.rstrip('/')}/cdn"
 
     @property

@@ -8,8 +8,10 @@ fetches every playlist and segment relative to the master, and each must pass.
   as query strings on the direct URLs.
 - The embedded /cdn: an HMAC in the PATH, `/cdn/s/{expires}/{signature}/media/{id}/...`, so
   relative segment URLs inherit it (a query string would be dropped by relative resolution).
-- S3 without CloudFront: a presigned GET per object (no prefix signing exists; HLS segments of
-  non-public content are then not reachable: production runs behind CloudFront).
+- S3 without a CloudFront key pair: the same signed path on the API's own /cdn route (whatever
+  CDN_BASE_URL says). S3 signs one object at a time, never a prefix, so that route hands out
+  playlists whose segment URIs are presigned S3 URLs and redirects any other object to one
+  (api/s3_delivery.py); the bucket itself stays private.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def grant_access(settings: Settings, content_id: str, now: float | None = None) 
     if settings.cloudfront_key_pair_id and settings.cloudfront_private_key:
         return _cloudfront_grant(settings, content_id, expires)
     if settings.is_s3:
-        # No key pair to sign CDN access with: presigned S3 URLs, per object, past the CDN.
+        # No key pair to sign CDN access with: the API's signed path, which presigns past the CDN.
         return Grant(content_id=content_id, expires=expires, mode="s3")
     return Grant(content_id=content_id, expires=expires, mode="embedded")
 
@@ -82,10 +84,8 @@ def signed_url(settings: Settings, grant: Grant, key: str) -> str:
         raise ValueError(f"{key} is outside the granted prefix")
     if grant.mode == "cloudfront":
         return f"{public_url(settings, key)}?{grant.query}"
-    if grant.mode == "s3":
-        return _s3_presigned(settings, key, grant.expires)
     signature = embedded_signature(settings.cdn_signing_secret, grant.expires, grant.content_id)
-    base = settings.cdn_url
+    base = settings.api_cdn_url if grant.mode == "s3" else settings.cdn_url
     return f"{base}/{SIGNED_PATH}/{grant.expires}/{signature}/{quote(key)}"
 
 
@@ -155,23 +155,3 @@ def _cloudfront_grant(settings: Settings, content_id: str, expires: int) -> Gran
     return Grant(
         content_id=content_id, expires=expires, mode="cloudfront", cookies=cookies, query=query
     )
-
-
-# -- S3 without a CDN ----------------------------------------------------------------------------
-
-
-def _s3_presigned(settings: Settings, key: str, expires: int) -> str:
-    from pipelines.storage.s3 import s3_client  # boto3 client built only where it is used
-
-    ttl = max(1, expires - int(time.time()))
-    return str(
-        _cached_s3_client(settings, s3_client).generate_presigned_url(
-            "get_object", Params={"Bucket": settings.s3_bucket, "Key": key}, ExpiresIn=ttl
-        )
-    )
-
-
-@lru_cache(maxsize=2)
-def _cached_s3_client(settings: Settings, factory: Callable[[Settings], object]):  # type: ignore[no-untyped-def]
-    # Building a boto3 client costs tens of milliseconds; one per settings object is plenty.
-    return factory(settings)

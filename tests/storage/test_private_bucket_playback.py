@@ -1,0 +1,365 @@
+"""S3 without CloudFront keeps the bucket private and still plays: a player fetches the master,
+the variant, the audio rendition and the I-frame playlist from the API's /cdn route and every
+segment and init section straight from S3 by presigned URL. An unsigned URL of a segment is
+refused by the bucket; a tampered or expired path signature is refused by the API.
+
+The bucket is a moto server on loopback with no policy and objects as S3 stores them (private
+ACL), the HLS is real (ffmpeg, the pipeline's own HLS arguments, I-frame playlist and master),
+and the API is the real one under uvicorn. moto does not check presigned signatures: the
+private-bucket proof is that the same object is refused without one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import httpx
+import pytest
+
+from cli.users import _save_user
+from models import Asset, Content, User, utcnow
+from pipelines.media.audio import hls_output_args
+from pipelines.media.hls import Variant, build_master, finalise_playlist
+from pipelines.media.iframes import IFRAME_PLAYLIST, write_iframe_playlist
+from pipelines.storage import S3Storage, s3_client
+from pipelines.storage.delivery import grant_access, signed_url
+from settings import Settings, get_settings
+from tests.conftest import serve_api
+from workers.db import session_scope
+
+TTL_S = 600
+SEGMENT_S = 2
+FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
+URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def hls(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four seconds of 320x180 video with a separate English audio rendition, as the video step
+    lays them out: fMP4 rungs, an I-frame playlist per rung, our master. Returns the hls/ folder."""
+    root = tmp_path_factory.mktemp("private-hls") / "hls"
+    subprocess.run(
+        [*FF, "-f", "lavfi", "-i", "testsrc=s=320x180:r=25:d=4",
+         "-f", "lavfi", "-i", "sine=f=440:sample_rate=48000:d=4",
+         "-map", "0:v", "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-keyint_min", "50",
+         "-sc_threshold", "0", "-flags", "+cgop", "-bf", "0", "-pix_fmt", "yuv420p",
+         *hls_output_args(root / "180p", SEGMENT_S),
+         "-map", "1:a", "-c:a", "aac", "-b:a", "64k",
+         *hls_output_args(root / "audio_en", SEGMENT_S)],
+        check=True,
+    )  # fmt: skip
+    for rung in ("180p", "audio_en"):
+        playlist = root / rung / "index.m3u8"
+        playlist.write_text(finalise_playlist(playlist.read_text()))
+    peak, average = write_iframe_playlist(root / "180p")
+    master = build_master(
+        [
+            Variant(name="180p", uri="180p/index.m3u8", bandwidth=400_000,
+                    average_bandwidth=300_000, codecs="avc1.64000d,mp4a.40.2",
+                    resolution="320x180", audio_group="audio"),
+            Variant(name="English", uri="audio_en/index.m3u8", bandwidth=70_000,
+                    average_bandwidth=64_000, codecs="mp4a.40.2", group_id="audio",
+                    language="en", default=True),
+            Variant(name="180p", uri=f"180p/{IFRAME_PLAYLIST}", bandwidth=peak,
+                    average_bandwidth=average, codecs="avc1.64000d", resolution="320x180",
+                    iframes_only=True),
+        ]
+    )  # fmt: skip
+    (root / "master.m3u8").write_text(master)
+    subprocess.run(
+        [*FF, "-f", "lavfi", "-i", "sine=f=330:d=2", "-c:a", "libmp3lame", str(root / "x.mp3")],
+        check=True,
+    )
+    return root
+
+
+@dataclass
+class Sermon:
+    id: str
+    files: dict[str, Path] = field(default_factory=dict)  # object key -> the local file
+
+
+@pytest.fixture()
+def private_s3(
+    s3: Settings, monkeypatch: pytest.MonkeyPatch, moto_endpoint: str
+) -> Iterator[Settings]:
+    """The `s3` settings with short grants, a recognisable secret (to look for in answers), and
+    listeners reaching the bucket by another name than the platform (`localhost` here)."""
+    monkeypatch.setenv("SIGNED_URL_TTL_S", str(TTL_S))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", f"cnt-secret-{secrets.token_hex(8)}")
+    monkeypatch.setenv("S3_PUBLIC_ENDPOINT_URL", moto_endpoint.replace("127.0.0.1", "localhost"))
+    get_settings.cache_clear()
+    try:
+        yield get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.fixture()
+def api(private_s3: Settings) -> Iterator[str]:
+    with serve_api() as base:
+        yield base
+
+
+def _store(settings: Settings, hls: Path, owner_email: str, *, public: bool) -> Sermon:
+    """A ready sermon whose live generation is `hls` (and an MP3), uploaded to the bucket."""
+    with session_scope() as session:
+        owner = session.query(User).filter_by(email=owner_email).one()
+        content = Content(
+            owner_id=owner.id, title="Psalm 23", status="ready", generation=1,
+            live_generation=1, media_type="video", visibility="public" if public else "private",
+            published_at=utcnow() if public else None,
+        )  # fmt: skip
+        session.add(content)
+        session.flush()
+        sermon = Sermon(id=content.id)
+        prefix = f"media/{content.id}/g1"
+        for path in sorted(hls.rglob("*")):
+            if path.is_file() and path.name != "x.mp3":
+                sermon.files[f"{prefix}/hls/{path.relative_to(hls)}"] = path
+        sermon.files[f"{prefix}/audio.mp3"] = hls / "x.mp3"
+        storage = S3Storage(settings)
+        for key, path in sermon.files.items():
+            storage.put_file(key, path)
+        for kind, key, mime in [
+            ("hls_master", f"{prefix}/hls/master.m3u8", "application/vnd.apple.mpegurl"),
+            ("mp3", f"{prefix}/audio.mp3", "audio/mpeg"),
+        ]:
+            session.add(
+                Asset(content_id=content.id, generation=1, kind=kind, key=key, mime_type=mime,
+                      bytes=sermon.files[key].stat().st_size)
+            )  # fmt: skip
+    return sermon
+
+
+def _signed_in(base: str) -> tuple[dict[str, str], str]:
+    """A creator's bearer headers and email."""
+    email = f"creator-{secrets.token_hex(4)}@church.test"
+    _save_user(email, "a-good-long-password", "creator")
+    tokens = httpx.post(
+        f"{base}/api/v1/auth/login", json={"email": email, "password": "a-good-long-password"}
+    ).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}, email
+
+
+@dataclass
+class Fetched:
+    url: str
+    status: int
+    body: bytes
+    byte_range: tuple[int, int] | None  # (offset, length) of an EXT-X-BYTERANGE
+
+
+@dataclass
+class Play:
+    playlists: dict[str, httpx.Response] = field(default_factory=dict)
+    media: list[Fetched] = field(default_factory=list)
+
+
+def play(http: httpx.Client, master_url: str) -> Play:
+    """Fetch as an HLS player does: the master, each playlist it names (relative to the
+    playlist that names it), then every segment and init section those name, byte ranges as
+    Range requests."""
+    seen = Play()
+    queue = [master_url]
+    while queue:
+        url = queue.pop(0)
+        answer = http.get(url)
+        seen.playlists[url] = answer
+        assert answer.status_code == 200, (url, answer.status_code, answer.text)
+        byte_range: tuple[int, int] | None = None
+        for line in answer.text.splitlines():
+            uris = URI_ATTRIBUTE.findall(line) if line.startswith("#EXT") else [line.strip()]
+            if line.startswith("#EXT-X-BYTERANGE:"):
+                length, offset = line.split(":", 1)[1].split("@")
+                byte_range = (int(offset), int(length))
+            for uri in filter(None, uris):
+                if uri.startswith("#"):
+                    continue
+                target = urljoin(url, uri)
+                if urlsplit(target).path.endswith(".m3u8"):
+                    queue.append(target)
+                    continue
+                ranged = byte_range if not line.startswith("#EXT") else None
+                headers = {}
+                if ranged:
+                    headers["Range"] = f"bytes={ranged[0]}-{ranged[0] + ranged[1] - 1}"
+                got = http.get(target, headers=headers)
+                seen.media.append(Fetched(target, got.status_code, got.content, ranged))
+                if not line.startswith("#EXT"):
+                    byte_range = None
+    return seen
+
+
+def _key(settings: Settings, url: str) -> str:
+    path = urlsplit(url).path
+    return path.split(f"/{settings.s3_bucket}/", 1)[1]
+
+
+def _assert_played_from_the_bucket(settings: Settings, sermon: Sermon, seen: Play) -> None:
+    public_endpoint = urlsplit(settings.s3_public_endpoint_url).netloc
+    fetched_keys = set()
+    for fetched in seen.media:
+        parts = urlsplit(fetched.url)
+        assert parts.netloc == public_endpoint, fetched.url  # presigned, at the listeners' address
+        query = parse_qs(parts.query)
+        assert query["X-Amz-Signature"] and 0 < int(query["X-Amz-Expires"][0]) <= TTL_S
+        key = _key(settings, fetched.url)
+        expected = sermon.files[key].read_bytes()
+        if fetched.byte_range:
+            offset, length = fetched.byte_range
+            assert fetched.status == 206, fetched.url
+            assert fetched.body == expected[offset : offset + length]
+        else:
+            assert fetched.status == 200, fetched.url
+            assert fetched.body == expected
+        fetched_keys.add(key)
+    # Every segment and init section of the rung and of the audio rendition, and nothing else.
+    media = {k for k in sermon.files if not k.endswith((".m3u8", ".mp3"))}
+    assert fetched_keys == media and any(k.endswith("audio_en/init.mp4") for k in media)
+    assert sum(1 for f in seen.media if f.byte_range) >= 2  # the I-frame playlist's ranges
+    # Four playlists (master, rung, audio, I-frames), every one through the API.
+    assert len(seen.playlists) == 4
+
+
+def test_a_private_sermon_plays_from_a_private_bucket_through_the_api(
+    api: str, private_s3: Settings, hls: Path
+) -> None:
+    headers, email = _signed_in(api)
+    sermon = _store(private_s3, hls, email, public=False)
+    playback = httpx.get(f"{api}/api/v1/content/{sermon.id}/playback", headers=headers).json()
+    master = urlsplit(playback["hls"])
+    assert f"{master.scheme}://{master.netloc}" == api and master.path.startswith("/cdn/s/")
+
+    with httpx.Client(timeout=10) as http:
+        seen = play(http, playback["hls"])
+        for answer in seen.playlists.values():
+            assert answer.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+            assert answer.headers["cache-control"] == "private, no-store"
+        _assert_played_from_the_bucket(private_s3, sermon, seen)
+
+        # Any other object: a redirect to a presigned URL, for GET and for HEAD (SigV4 signs
+        # the method, so each gets its own).
+        mp3 = http.get(playback["mp3"])
+        assert mp3.status_code == 302 and "X-Amz-Signature=" in mp3.headers["location"]
+        assert mp3.headers["cache-control"] == "private, no-store"
+        assert (
+            http.get(playback["mp3"], follow_redirects=True).content
+            == hls.joinpath("x.mp3").read_bytes()
+        )
+        head = http.head(playback["mp3"], follow_redirects=True)
+        assert head.status_code == 200
+        assert int(head.headers["content-length"]) == hls.joinpath("x.mp3").stat().st_size
+
+    # The secret never reaches a listener.
+    secret = private_s3.aws_secret_access_key
+    for answer in seen.playlists.values():
+        assert secret not in answer.text and secret not in json.dumps(dict(answer.headers))
+    assert secret not in json.dumps(playback)
+
+
+def test_ffmpeg_plays_the_signed_master_to_the_end(
+    api: str, private_s3: Settings, hls: Path
+) -> None:
+    headers, email = _signed_in(api)
+    sermon = _store(private_s3, hls, email, public=False)
+    url = httpx.get(f"{api}/api/v1/content/{sermon.id}/playback", headers=headers).json()["hls"]
+    decoded = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", url, "-map", "0:v", "-map", "0:a",
+         "-f", "framemd5", "-"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert decoded.returncode == 0, decoded.stderr
+    frames = [line for line in decoded.stdout.splitlines() if line and not line.startswith("#")]
+    assert sum(1 for f in frames if f.startswith("0,")) == 100  # 4 s at 25 fps
+    assert any(f.startswith("1,") for f in frames)  # and the audio rendition's sound
+
+
+def test_an_unsigned_segment_url_is_refused_by_the_bucket(
+    api: str, private_s3: Settings, hls: Path, moto_endpoint: str
+) -> None:
+    _, email = _signed_in(api)
+    sermon = _store(private_s3, hls, email, public=False)
+    segment = next(k for k in sermon.files if k.endswith("seg_00000.m4s"))
+    unsigned = f"{moto_endpoint}/{private_s3.s3_bucket}/{segment}"
+    assert httpx.get(unsigned).status_code == 403
+
+    # What the compose stack used to do (`mc anonymous set download .../media`) opens it: the
+    # refusal above is the bucket's privacy, not a broken URL.
+    s3_client(private_s3).put_bucket_policy(
+        Bucket=private_s3.s3_bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{private_s3.s3_bucket}/media/*",
+                    }
+                ],
+            }
+        ),
+    )
+    opened = httpx.get(unsigned)
+    assert opened.status_code == 200 and opened.content == sermon.files[segment].read_bytes()
+
+
+def test_a_tampered_or_expired_path_signature_is_refused_in_the_api_error_shape(
+    api: str, private_s3: Settings, hls: Path
+) -> None:
+    headers, email = _signed_in(api)
+    sermon = _store(private_s3, hls, email, public=False)
+    other = _store(private_s3, hls, email, public=False)
+    master = f"media/{sermon.id}/g1/hls/master.m3u8"
+    good = httpx.get(f"{api}/api/v1/content/{sermon.id}/playback", headers=headers).json()["hls"]
+    _, _, expires, signature, _ = urlsplit(good).path.split("/", 5)[1:]  # cdn/s/exp/sig/key
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    expired = grant_access(private_s3, sermon.id, now=time.time() - 2 * TTL_S)
+    refused = {
+        "tampered": good.replace(signature, flipped),
+        "later expiry": good.replace(f"/{expires}/", f"/{int(expires) + 3600}/"),
+        "expired": api + urlsplit(signed_url(private_s3, expired, master)).path,
+        "another sermon's key": good.replace(sermon.id, other.id),
+        "unsigned": f"{api}/cdn/{master}",
+    }
+    assert httpx.get(good).status_code == 200
+    for case, url in refused.items():
+        answer = httpx.get(url)
+        body = answer.json()
+        if case == "unsigned":  # a private sermon does not exist for someone without a grant
+            assert answer.status_code == 404 and body["code"] == "not_found", case
+        else:
+            assert answer.status_code == 403, case
+            assert body["code"] == "forbidden" and "signature" in body["detail"], case
+        assert "X-Amz" not in answer.text and private_s3.aws_secret_access_key not in answer.text
+
+
+def test_a_public_sermon_plays_unsigned_through_the_api_and_may_be_cached(
+    api: str, private_s3: Settings, hls: Path
+) -> None:
+    _, email = _signed_in(api)
+    sermon = _store(private_s3, hls, email, public=True)
+    playback = httpx.get(f"{api}/api/v1/content/{sermon.id}/playback").json()
+    assert playback["hls"] == f"{api}/cdn/media/{sermon.id}/g1/hls/master.m3u8"
+    assert playback["expires_at"] is None
+    with httpx.Client(timeout=10) as http:
+        seen = play(http, playback["hls"])
+        for answer in seen.playlists.values():
+            assert answer.headers["cache-control"] == "public, max-age=60"
+        _assert_played_from_the_bucket(private_s3, sermon, seen)
+        mp3 = http.get(playback["mp3"])
+        assert mp3.status_code == 302 and mp3.headers["cache-control"] == "public, max-age=60"
+        assert (
+            http.get(playback["mp3"], follow_redirects=True).content
+            == hls.joinpath("x.mp3").read_bytes()
+        )
