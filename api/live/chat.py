@@ -43,10 +43,11 @@ from api.live.chat_service import (
     message_out,
     moderates_chat,
     recording_clock,
+    replayed,
     slow_mode_s,
 )
 from api.live.service import display_name, load_session
-from models import ChatMessage, ChatSettings, LiveSession, User, utcnow
+from models import ChatMessage, ChatSettings, Content, LiveSession, User, utcnow
 from models.community import COMMUNITY
 from models.upsert import dialect_insert
 from pipelines.live import errors as live_errors
@@ -207,7 +208,9 @@ async def _page(
     user: AuthUser | None,
     limit: int,
     cursor: str | None,
+    recording: Content | None = None,
 ) -> ChatPage:
+    """A page of the service's chat; with `recording`, timed in what that recording plays."""
     rows, next_cursor = await history(
         db, session.id, limit=limit, cursor=cursor, with_removed=moderates_chat(session, user)
     )
@@ -216,7 +219,11 @@ async def _page(
         session_id=session.id,
         recording_content_id=session.content_id,
         slow_mode_s=await slow_mode_s(db, session.id),
-        items=[message_out(m, clock) for m in rows],
+        items=(
+            replayed(rows, session, recording)
+            if recording is not None
+            else [message_out(m, clock) for m in rows]
+        ),
         next_cursor=next_cursor,
     )
 
@@ -240,4 +247,4 @@ async def recording_chat(
     if session is None:
         raise NotFound("this content is not the recording of a live service")
     # Whoever may watch the recording may read its chat, whatever the session's own visibility.
-    return await _page(db, session, None, limit, cursor)
+    return await _page(db, session, None, limit, cursor, recording=content)

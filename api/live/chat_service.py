@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,7 @@ from api.auth.tokens import AuthUser
 from api.community.errors import PostingTooFast
 from api.errors import Forbidden
 from api.live.chat_schemas import ChatAuthor, ChatMessageOut
-from models import ChatMessage, ChatSettings, LiveSession
+from models import ChatMessage, ChatSettings, Content, LiveSession
 from models.catalog.cursor import decode_cursor, encode_cursor
 from models.errors import BadCursor
 from settings import get_settings
@@ -88,3 +89,22 @@ async def history(
     more, rows = len(rows) > limit, rows[:limit]
     last = rows[-1] if more and rows else None
     return rows, encode_cursor(last.sent_at.isoformat(), last.id) if last else None
+
+
+def replayed(
+    rows: list[ChatMessage], session: LiveSession, content: Content
+) -> list[ChatMessageOut]:
+    """Each message at its second in what the recording plays. A recording trimmed to its sermon
+    starts at its range's start, so the times move with it, and what was said outside the range
+    is not part of it."""
+    clock = recording_clock(session)
+    start, end = content.range_start_s or 0.0, content.range_end_s
+    items = []
+    for row in rows:
+        item = message_out(row, clock)
+        if item.at_s is not None:
+            if item.at_s < start or (end is not None and item.at_s > end):
+                continue
+            item = msgspec.structs.replace(item, at_s=round(item.at_s - start, 3))
+        items.append(item)
+    return items

@@ -18,10 +18,11 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.middleware import admins_only, creators_only, current_user, signed_in
+from api.auth.middleware import admins_only, creators_only, current_user
 from api.auth.tokens import AuthUser
 from api.errors import ApiError, Conflict, NotFound, ServiceUnavailable
 from api.event_streams import current_number, numbered_events, with_keepalive
+from api.live.guests import GUEST_NAME, admit_guest, guest_identity
 from api.live.schemas import ParticipantOut, SessionIn, SessionOut, TokenOut
 from api.live.service import (
     ROOM_LIMITS,
@@ -133,32 +134,39 @@ class LiveController(Controller):
 
     @post(
         "/sessions/{session_id:str}/token",
-        guards=[signed_in],
         status_code=200,
-        summary="A LiveKit access token for the service's room (host, admin or listener)",
+        summary="A LiveKit access token for the service's room (host, admin, listener or guest)",
+        description=(
+            "Without a sign-in, a visitor gets a watch-only guest token for a public or unlisted "
+            "service that is live (no chat), a limited number per address per minute."
+        ),
     )
     async def token(
         self,
+        request: Request[Any, Any, Any],
         session_id: FromPath[str],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
     ) -> TokenOut:
-        assert user is not None
         session = await load_session(db, session_id, user)
         if session.status == "ended":
             raise Conflict("the service has ended")
-        role = role_for(user, session)
-        if role == "listener" and session.status != "live":
+        role = role_for(user, session) if user is not None else "guest"
+        if role in ("listener", "guest") and session.status != "live":
             # LiveKit creates a room on first join: a listener waiting early would start the
             # service (and its recording) before the host.
             raise Conflict("the service has not started yet")
         if not livekit.is_configured(settings):
             raise ServiceUnavailable("live services are not configured on this server")
-        if role != "listener":
+        if user is None:
+            address = request.client.host if request.client else "unknown"
+            await admit_guest(request.app.state.redis, settings, session, address)
+            return live_token(settings, session, guest_identity(), GUEST_NAME, "guest")
+        if role not in ("listener", "guest"):
             async with livekit_errors():
                 await livekit.ensure_room(settings, session.room_name, ROOM_LIMITS)
-        return live_token(settings, session, user, await display_name(db, user))
+        return live_token(settings, session, user.id, await display_name(db, user), role)
 
     @get(
         "/sessions/{session_id:str}/participants",

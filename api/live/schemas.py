@@ -14,7 +14,7 @@ __all__ = ["ParticipantOut", "SessionIn", "SessionOut", "TokenOut"]
 
 SessionOut = SessionState
 ParticipantOut = Participant
-Role = Literal["host", "admin", "listener"]
+Role = Literal["host", "admin", "listener", "guest"]
 
 
 class SessionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -29,6 +29,15 @@ def role_for(user: AuthUser, session: LiveSession) -> Role:
 
 
 def grants_for(role: Role, room: str) -> api.VideoGrants:
+    if role == "guest":
+        # A visitor without an account watches; the chat is for signed-in members.
+        return api.VideoGrants(
+            room_join=True,
+            room=room,
+            can_publish=False,
+            can_subscribe=True,
+            can_publish_data=False,
+        )
     if role == "listener":
         # Listeners watch and take part in chat (data messages); they never go on camera.
         return api.VideoGrants(
@@ -50,13 +59,12 @@ def grants_for(role: Role, room: str) -> api.VideoGrants:
 
 
 def live_token(
-    settings: Settings, session: LiveSession, user: AuthUser, display_name: str
+    settings: Settings, session: LiveSession, identity: str, display_name: str, role: Role
 ) -> TokenOut:
-    role = role_for(user, session)
     issued: datetime = utcnow()
     token = (
         api.AccessToken(settings.livekit_api_key, settings.livekit_api_secret)
-        .with_identity(user.id)
+        .with_identity(identity)
         .with_name(display_name)
         .with_grants(grants_for(role, session.room_name))
         .with_ttl(TOKEN_TTL)
@@ -66,7 +74,7 @@ def live_token(
         url=settings.livekit_url,
         token=token,
         room=session.room_name,
-        identity=user.id,
+        identity=identity,
         name=display_name,
         role=role,
         expires_at=issued + TOKEN_TTL,

@@ -5,7 +5,7 @@ load_content), its playback URLs (api.content.playback) and the live sessions a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,8 @@ from api.auth.tokens import AuthUser
 from api.content.playback import playback_for
 from api.content.schemas import PlaybackOut
 from api.content.service import load_content
+from api.live.chat_schemas import ChatMessageOut
+from api.live.chat_service import history, replayed
 from api.live.service import listed_for
 from models import Content, LiveSession, Series, Transcript, utcnow
 from models.catalog.schemas import CatalogPage, CatalogQuery
@@ -24,6 +26,9 @@ from models.catalog.search import catalog_page
 from models.errors import DataError
 from models.scripture import canonical_book
 from settings import Settings
+
+# A service's chat beside its recording: a long, busy one shows its first messages.
+CHAT_REPLAY_MAX = 2000
 
 PAGE_SIZE = 20
 
@@ -100,6 +105,8 @@ class PlayerData:
     playback: PlaybackOut | None
     segments: list[dict[str, Any]]
     series: Series | None
+    # A live service's recording: its chat, each message at its second in the recording.
+    chat: list[ChatMessageOut] = field(default_factory=list)
 
 
 async def player(
@@ -121,7 +128,19 @@ async def player(
         ).first()
         segments = list(transcript.segments or []) if transcript else []
     series = await db.get(Series, content.series_id) if content.series_id else None
-    return PlayerData(content=content, playback=playback, segments=segments, series=series)
+    chat = await recording_chat(db, content) if playback is not None else []
+    return PlayerData(
+        content=content, playback=playback, segments=segments, series=series, chat=chat
+    )
+
+
+async def recording_chat(db: AsyncSession, content: Content) -> list[ChatMessageOut]:
+    """The chat of the service this content records (none for other content)."""
+    session = await db.scalar(select(LiveSession).where(LiveSession.content_id == content.id))
+    if session is None:
+        return []
+    rows, _ = await history(db, session.id, limit=CHAT_REPLAY_MAX, cursor=None, with_removed=False)
+    return [item for item in replayed(rows, session, content) if item.at_s is not None]
 
 
 async def next_service(db: AsyncSession, user: AuthUser | None) -> LiveSession | None:

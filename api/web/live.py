@@ -14,6 +14,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.tokens import AuthUser
+from api.live.chat_service import moderates_chat
 from api.live.service import listed_for, load_session
 from api.web.templating import page
 from models import Content
@@ -59,6 +60,8 @@ class LivePages(Controller):
             live=live,
             recording=await recording_of(db, live.content_id),
             api_token=page_token(settings, user),
+            guests=settings.live_guests and live.visibility != "private",
+            moderates=moderates_chat(live, user),
         )
 
 

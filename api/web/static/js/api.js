@@ -13,7 +13,8 @@ export class ApiError extends Error {
 }
 
 export async function api(method, path, body) {
-  const headers = { Authorization: `Bearer ${token()}` };
+  // A visitor's page has no token: an empty bearer would be refused where none is needed.
+  const headers = token() ? { Authorization: `Bearer ${token()}` } : {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const answer = await fetch(`/api/v1${path}`, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
@@ -51,7 +52,8 @@ export async function events(path, onEvent, signal) {
   let last = null;
   while (!signal?.aborted) {
     try {
-      const headers = { Authorization: `Bearer ${token()}` };
+      // A visitor's page has no token: an empty bearer would be refused where none is needed.
+  const headers = token() ? { Authorization: `Bearer ${token()}` } : {};
       if (last) headers["Last-Event-ID"] = last;
       const answer = await fetch(`/api/v1${path}`, { headers, signal });
       const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();

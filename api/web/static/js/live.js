@@ -1,6 +1,7 @@
 // A live service: its events over SSE (status, participants), and the stream through
-// livekit-client with a listener token from the API (signed-in listeners).
+// livekit-client with a token from the API (a listener's, or a visitor's watch-only one).
 import { loadScript } from "./media.js";
+import { setupChat } from "./live-chat.js";
 
 const root = document.querySelector("[data-live]");
 const id = root.dataset.live;
@@ -12,6 +13,8 @@ events.onmessage = (message) => show(JSON.parse(message.data));
 for (const type of ["session", "started", "ended", "participants", "recording"]) {
   events.addEventListener(type, (message) => show(JSON.parse(message.data)));
 }
+
+setupChat(document.querySelector("[data-chat]"), id, events);
 
 function show(event) {
   const session = event.session || event;
@@ -27,7 +30,8 @@ root.querySelector(".join")?.addEventListener("click", async (event) => {
   button.disabled = true;
   try {
     const answer = await fetch(`/api/v1/live/sessions/${id}/token`, {
-      method: "POST", headers: { Authorization: `Bearer ${token}` },
+      // Without a sign-in the API hands out a watch-only guest token.
+      method: "POST", headers: token ? { Authorization: `Bearer ${token}` } : {},
     });
     const body = await answer.json();
     if (!answer.ok) throw new Error(body.detail);

@@ -58,6 +58,8 @@ if (shareButton && shareField) {
 if (data.waveform && root.querySelector("#waveform")) {
   import("./waveform.js").then(({ drawWaveform }) => drawWaveform(root.querySelector("#waveform"), media, data.waveform));
 }
+const chat = document.querySelector(".chat-replay");
+if (chat) import("./chat-replay.js").then(({ replayChat }) => replayChat(chat, media, (t) => { seek(t); media.play(); }));
 if (data.storyboard && root.querySelector(".scrub")) {
   import("./storyboard.js").then(({ setupStoryboard }) => setupStoryboard(root.querySelector(".scrub"), media, data.storyboard));
 }
