@@ -169,6 +169,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     livekit_api_key: str = ""
     livekit_api_secret: str = ""
     livekit_agent_name: str = "cnt-library"
+    # Visitors without an account may watch public and unlisted services (watch-only tokens),
+    # this many tokens per client address per minute.
+    live_guests: bool = True
+    live_guest_tokens_per_minute: int = 30
     agent_llm_model: str = "gpt-4.1-mini"
     agent_tts_model: str = "gpt-4o-mini-tts"
     agent_tts_voice: str = "ash"
