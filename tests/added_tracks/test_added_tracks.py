@@ -232,3 +232,37 @@ def test_a_language_that_is_no_tag_or_the_videos_own_is_refused(
     missing = client.delete(f"/api/v1/content/{content_id}/audio-tracks/de", headers=headers)
     assert missing.status_code == 404
     assert _tracks(client, content_id, headers) == []
+
+
+def test_two_added_languages_coexist_and_a_new_generation_gets_them_again(
+    client, ready_video, interpreter_m4a: Path
+) -> None:  # type: ignore[no-untyped-def]
+    content_id, headers = ready_video
+    body = interpreter_m4a.read_bytes()
+    # Sent back to back: the second waits for the first, so each master keeps the other.
+    assert _put_track(client, content_id, "es", body, headers).status_code == 202
+    assert _put_track(client, content_id, "fr", body, headers).status_code == 202
+    for language in ("es", "fr"):
+        assert _settled(client, content_id, headers, language)["status"] == "ready"
+    master, _ = _master(client, content_id, headers)
+    assert [a["LANGUAGE"] for a in _audio_media(master)] == ["en", "es", "fr"]
+
+    again = client.post(f"/api/v1/content/{content_id}/reprocess", headers=headers)
+    assert again.status_code == 202, again.text
+    assert again.json()["generation"] == 2
+    ready = wait_for_status(client, content_id, headers, {"ready", "failed"}, timeout=180)
+    assert ready["status"] == "ready", ready
+
+    def both_on_generation_2() -> bool:
+        playback = client.get(f"/api/v1/content/{content_id}/playback", headers=headers).json()
+        states = [t["status"] for t in _tracks(client, content_id, headers)]
+        return playback["generation"] == 2 and states == ["ready", "ready"]
+
+    wait_until(both_on_generation_2, timeout=180, what="the tracks on generation 2")
+    master, master_path = _master(client, content_id, headers)
+    assert "/g2/" in master_path.as_posix()
+    audio = _audio_media(master)
+    assert [a["LANGUAGE"] for a in audio] == ["en", "es", "fr"]
+    for member in audio[1:]:
+        probed = _ffprobe(master_path.parent / member["URI"])
+        assert float(probed["format"]["duration"]) == pytest.approx(VIDEO_S, abs=0.1)
