@@ -3,21 +3,19 @@ actions on posts and comments, mutes, the word list, and the audit log of all of
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import moderators_only
 from api.auth.tokens import AuthUser
+from api.community import moderation_queue as queue
 from api.community import moderation_service as moderation
 from api.community.events import announce
 from api.community.moderation_schemas import (
-    ActionOut,
     ActionPage,
     DismissIn,
     HeldOut,
@@ -28,28 +26,16 @@ from api.community.moderation_schemas import (
     ReportView,
     WordIn,
 )
-from api.community.schemas import AuthorOut, CommentOut, PostOut
+from api.community.schemas import CommentOut, PostOut
 from api.community.service import announce_post
 from api.community.views import comment_out, names, posts_out
 from api.errors import Conflict, InvalidInput, NotFound
-from models import Comment, HeldWord, ModerationAction, Post, Report, User
-from models.catalog.cursor import decode_cursor, encode_cursor
+from models import Comment, HeldWord, Post, Report, User
 from models.community import COMMUNITY
-from models.errors import BadCursor
 from pipelines.storage import Storage
 from settings import Settings
 
 MAX_LIMIT = 100
-
-
-def _after(cursor: str | None) -> tuple[datetime, str] | None:
-    if not cursor:
-        return None
-    decoded = decode_cursor(cursor)
-    try:
-        return datetime.fromisoformat(str(decoded.key)), decoded.id
-    except ValueError:
-        raise BadCursor("the cursor is not one this API gave out") from None
 
 
 class ModerationController(Controller):
@@ -69,17 +55,8 @@ class ModerationController(Controller):
     ) -> ReportPage:
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput(f"limit is between 1 and {MAX_LIMIT}")
-        query = select(Report).where(Report.status == status)
-        after = _after(cursor)
-        if after is not None:
-            query = query.where(tuple_(Report.created_at, Report.id) > tuple_(*after))
-        rows = list(await db.scalars(query.order_by(Report.created_at, Report.id).limit(limit + 1)))
-        more, rows = len(rows) > limit, rows[:limit]
-        items = [await self._view(db, settings, report, user) for report in rows]
-        last = rows[-1] if more and rows else None
-        return ReportPage(
-            items=items,
-            next_cursor=encode_cursor(last.created_at.isoformat(), last.id) if last else None,
+        return await queue.report_page(
+            db, settings, user, status=status, limit=limit, cursor=cursor
         )
 
     @get("/held", summary="Posts and comments the word list held back for review")
@@ -89,24 +66,7 @@ class ModerationController(Controller):
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
     ) -> HeldOut:
-        posts = list(
-            await db.scalars(
-                select(Post).where(Post.status == "held").order_by(Post.created_at).limit(200)
-            )
-        )
-        comments = list(
-            await db.scalars(
-                select(Comment)
-                .where(Comment.status == "held")
-                .order_by(Comment.created_at)
-                .limit(200)
-            )
-        )
-        authors = await names(db, {c.author_id for c in comments})
-        return HeldOut(
-            posts=await posts_out(db, settings, posts, user),
-            comments=[comment_out(None, c, authors, user) for c in comments],
-        )
+        return await queue.held_items(db, settings, user)
 
     @post(
         "/posts/{post_id:str}", status_code=200, summary="Hide, remove, restore or approve a post"
@@ -177,7 +137,7 @@ class ModerationController(Controller):
             raise NotFound("no such report")
         await moderation.dismiss_report(db, report, user, data.reason)
         await db.commit()
-        return await self._view(db, settings, report, user)
+        return await queue.report_view(db, settings, report, user)
 
     @post("/mutes", status_code=201, summary="Mute a member in the community for some minutes")
     async def mute(
@@ -207,7 +167,7 @@ class ModerationController(Controller):
 
     @get("/words", summary="The word list: posts and comments holding one wait for review")
     async def words(self, db: NamedDependency[AsyncSession]) -> list[str]:
-        return list(await db.scalars(select(HeldWord.word).order_by(HeldWord.word)))
+        return await queue.word_list(db)
 
     @post("/words", status_code=201, summary="Add a word or phrase to the list")
     async def add_word(
@@ -222,7 +182,7 @@ class ModerationController(Controller):
             db.add(HeldWord(word=word, created_by=user.id))
             moderation.record(db, user, "add_word", "word", word, "")
         await db.commit()
-        return list(await db.scalars(select(HeldWord.word).order_by(HeldWord.word)))
+        return await queue.word_list(db)
 
     @delete("/words/{word:str}", status_code=204, summary="Take a word off the list")
     async def remove_word(
@@ -247,61 +207,4 @@ class ModerationController(Controller):
     ) -> ActionPage:
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput(f"limit is between 1 and {MAX_LIMIT}")
-        query = select(ModerationAction)
-        after = _after(cursor)
-        if after is not None:
-            query = query.where(
-                tuple_(ModerationAction.created_at, ModerationAction.id) < tuple_(*after)
-            )
-        rows = list(
-            await db.scalars(
-                query.order_by(
-                    ModerationAction.created_at.desc(), ModerationAction.id.desc()
-                ).limit(limit + 1)
-            )
-        )
-        more, rows = len(rows) > limit, rows[:limit]
-        last = rows[-1] if more and rows else None
-        return ActionPage(
-            items=[
-                ActionOut(
-                    id=a.id,
-                    moderator_id=a.moderator_id,
-                    action=a.action,
-                    target_type=a.target_type,
-                    target_id=a.target_id,
-                    reason=a.reason,
-                    details=a.details or {},
-                    created_at=a.created_at,
-                )
-                for a in rows
-            ],
-            next_cursor=encode_cursor(last.created_at.isoformat(), last.id) if last else None,
-        )
-
-    @staticmethod
-    async def _view(
-        db: AsyncSession, settings: Settings, report: Report, user: AuthUser | None
-    ) -> ReportView:
-        reporter = await names(db, {report.reporter_id})
-        view = ReportView(
-            id=report.id,
-            target_type=report.target_type,
-            target_id=report.target_id,
-            reason=report.reason,
-            status=report.status,
-            created_at=report.created_at,
-            reporter=AuthorOut(
-                id=report.reporter_id, name=reporter.get(report.reporter_id, "Member")
-            ),
-        )
-        if report.target_type == "post":
-            target = await db.get(Post, report.target_id)
-            if target is not None:
-                (view.post,) = await posts_out(db, settings, [target], user)
-        else:
-            comment = await db.get(Comment, report.target_id)
-            if comment is not None:
-                authors = await names(db, {comment.author_id})
-                view.comment = comment_out(None, comment, authors, user)
-        return view
+        return await queue.action_page(db, limit=limit, cursor=cursor)

@@ -6,9 +6,12 @@ segment it names is already in place. Running it twice writes the same bytes.
 
 from __future__ import annotations
 
+import msgspec
+
 from pipelines.context import AssetOut, StepContext, StepResult
 from pipelines.errors import PipelineError
-from pipelines.media.hls import build_master
+from pipelines.media.added_track import added_tracks_in, master_with_tracks
+from pipelines.media.hls import Variant
 
 __all__ = ["publish_step", "ASSET_STEPS"]
 
@@ -27,7 +30,10 @@ def publish_step(ctx: StepContext) -> StepResult:
     captions = ctx.previous.get("captions")
     subtitles = captions.data.get("subtitles") if captions is not None else None
     master_key = str(encode.data.get("master_key") or MASTER_KEY)
-    master = build_master(encode.data["variants"], subtitles).encode()
+    variants = msgspec.convert(encode.data["variants"], list[Variant])
+    # Audio tracks added to the generation stay in it when publish runs again (a retry).
+    _, text = master_with_tracks(variants, added_tracks_in(ctx.previous), subtitles)
+    master = text.encode()
     assets: list[AssetOut] = []
     for step in ASSET_STEPS:
         if step in ctx.previous:

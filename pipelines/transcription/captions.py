@@ -24,7 +24,8 @@ import msgspec
 import webvtt
 
 from pipelines.context import AssetOut, StepContext, StepResult
-from pipelines.media.hls import Subtitle, build_master
+from pipelines.media.added_track import added_tracks_in, master_with_tracks
+from pipelines.media.hls import Subtitle, Variant
 from pipelines.transcription import Word
 from pipelines.transcription.subtitles import language_name, subtitles_playlist
 
@@ -264,7 +265,9 @@ def _republish_master(ctx: StepContext, master_key: str, subtitle: Subtitle) -> 
     encode = next((ctx.previous[s] for s in ENCODE_STEPS if s in ctx.previous), None)
     if "publish" not in ctx.previous or encode is None or not encode.data.get("variants"):
         return False
-    master = build_master(encode.data["variants"], [subtitle])
+    variants = msgspec.convert(encode.data["variants"], list[Variant])
+    # Audio tracks added to the generation since stay in it.
+    _, master = master_with_tracks(variants, added_tracks_in(ctx.previous), [subtitle])
     ctx.outputs.put_bytes(master_key, master.encode(), live=False)
     return True
 
