@@ -11,7 +11,8 @@ stored track again, one after the other, without anyone asking.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import dramatiq
 from sqlalchemy import Connection, insert, select
@@ -26,7 +27,6 @@ from workers import messages
 
 if TYPE_CHECKING:
     from workers.inputs import StepInputs
-    from workers.orchestrator import ContentState
 
 __all__ = ["STEP", "UNFINISHED", "plan_added_track", "track_recording_key"]
 
@@ -35,7 +35,30 @@ ADDED_TRACKS = table_of(AddedTrack)
 UNFINISHED = ("queued", "running")
 
 
-def _generation_settled(content: ContentState, status: str) -> bool:
+class JobLike(Protocol):
+    @property
+    def step(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+class ContentLike(Protocol):
+    """What the orchestrator read of the content under its lock (its `ContentState`; named by
+    shape here, as the orchestrator imports this module)."""
+
+    @property
+    def generation(self) -> int: ...
+    @property
+    def media_type(self) -> Any: ...
+    @property
+    def kind(self) -> str | None: ...
+    @property
+    def range_start_s(self) -> float | None: ...
+    @property
+    def jobs(self) -> Sequence[JobLike]: ...
+
+
+def _generation_settled(content: ContentLike, status: str) -> bool:
     """The generation is the live one of a ready video and none of its plan's steps is still to
     run (captions rewrite the master too: a track added after them is kept by them)."""
     if status != "ready" or content.media_type != "video":
@@ -48,7 +71,7 @@ def _generation_settled(content: ContentState, status: str) -> bool:
 
 
 def plan_added_track(
-    connection: Connection, content_id: str, content: ContentState, status: str
+    connection: Connection, content_id: str, content: ContentLike, status: str
 ) -> list[dramatiq.Message[Any]]:
     """Insert the next added track's job on the content's generation, if it is time; returns
     the message to send once the caller's transaction commits (none, or one)."""
