@@ -121,6 +121,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     upload_part_size: int = 16 * 1024**2
     upload_url_ttl_s: int = 3600
     upload_stale_after_s: int = 24 * 3600
+    # Objects under an id no row owns are removed once their newest is this old: younger ones
+    # may belong to a row about to be committed. A day is far longer than that takes.
+    orphan_grace_s: int = 24 * 3600
 
     # Media limits and processing
     work_dir: str = ""  # default: data_dir/work

@@ -21,6 +21,7 @@ from workers import attempts, jobs
 from workers.added_tracks import track_recording_key
 from workers.db import autocommit
 from workers.editing import step_source_key
+from workers.gone_content import remove_if_gone
 from workers.inputs import LOAD, StepInputs, inputs_from_rows
 from workers.outputs import generation_prefix
 
@@ -248,6 +249,8 @@ def run_step(step: str, job_id: str) -> None:
             result = step_function(step)(ctx)
         attempt.made(generation, result)
     finally:
+        # After the step's last write, whether it returned or raised (a delete cancels it).
+        remove_if_gone(storage, content_id)
         if ctx.work_dir_made:
             shutil.rmtree(work_dir, ignore_errors=True)
             with contextlib.suppress(OSError):

@@ -17,7 +17,7 @@ from litestar.exceptions import ClientException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import Conflict, UploadIncomplete, UploadTooLarge
+from api.errors import Conflict, NotFound, UploadIncomplete, UploadTooLarge
 from api.messages import send_advance
 from models import Content, Upload, utcnow
 from pipelines.storage import ObjectWriter, Storage, multipart, open_writer
@@ -27,6 +27,27 @@ from workers.orchestrator import start_generation
 
 class SourceSuperseded(Conflict):
     """Another source started a generation while this one was arriving."""
+
+
+class ContentGone(NotFound):
+    """The content was deleted while its source was arriving."""
+
+
+async def refuse_if_gone(db: AsyncSession, storage: Storage, content_id: str, key: str) -> None:
+    """Raise ContentGone, deleting `key`, if the content was deleted while its source arrived.
+
+    The delete removes the content's objects when it commits; what lands under `key` after
+    that (a streamed upload's last part, a multipart upload S3 joins) is this request's to
+    remove. Unchecked, a local writer whose folder the delete removed answers 400, and an upload
+    S3 joins after the delete answers 500 and stays in the bucket."""
+    if await db.scalar(select(Content.id).where(Content.id == content_id)) is None:
+        raise await _discarded(db, storage, key)
+
+
+async def _discarded(db: AsyncSession, storage: Storage, key: str) -> ContentGone:
+    await db.rollback()
+    await anyio.to_thread.run_sync(storage.delete, key)
+    return ContentGone("the content was deleted while its source was arriving; nothing was kept")
 
 
 # Disk and S3 writes are blocking: hand them to a thread a few MiB at a time, not per chunk.
@@ -138,7 +159,9 @@ async def accept_source(
     deleted; taking it would cancel that generation's steps and delete the source they read."""
     content = (
         await db.scalars(select(Content).where(Content.id == content_id).with_for_update())
-    ).one()
+    ).first()
+    if content is None:
+        raise await _discarded(db, storage, key)
     if content.generation != generation:
         await db.rollback()
         await anyio.to_thread.run_sync(storage.delete, key)

@@ -9,7 +9,7 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.content.source import SourceSuperseded, accept_source, source_key
+from api.content.source import SourceSuperseded, accept_source, refuse_if_gone, source_key
 from api.errors import (
     ChecksumMismatch,
     Conflict,
@@ -219,7 +219,13 @@ async def complete(
     s3_upload_id, content_id = upload.s3_upload_id, content.id
     generation = content.generation  # a source accepted meanwhile makes this one a 409
     await db.rollback()  # hold no transaction while S3 joins (and we maybe hash) the object
-    size = await anyio.to_thread.run_sync(multipart.complete_upload, s3, key, s3_upload_id, parts)
+    try:
+        size = await anyio.to_thread.run_sync(
+            multipart.complete_upload, s3, key, s3_upload_id, parts
+        )
+    except Exception:
+        await refuse_if_gone(db, s3, content_id, key)  # the delete aborted it: 404
+        raise
     try:
         if size != expected:
             raise UploadSizeMismatch(f"the object is {size} bytes; {expected} were announced")
@@ -245,7 +251,8 @@ async def complete(
 
 async def _finish(db: AsyncSession, upload_id: str, new_status: str) -> None:
     upload = await db.get(Upload, upload_id, with_for_update=True)
-    assert upload is not None
+    if upload is None:
+        return  # deleted with its content meanwhile: accept_source answers 404 for it
     upload.status = new_status
     upload.updated_at = utcnow()
     content = await db.get(Content, upload.content_id)

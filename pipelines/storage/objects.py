@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -40,6 +41,8 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
     def delete_prefix(self, prefix: str) -> int: ...
     def list_keys(self, prefix: str) -> list[str]: ...
+    def list_prefixes(self, prefix: str) -> list[str]: ...
+    def newest_change(self, prefix: str) -> datetime | None: ...
     def local_path(self, key: str) -> Path | None: ...
     def scoped(self, prefix: str) -> Storage: ...
 
@@ -128,6 +131,33 @@ class LocalStorage:
             if p.is_file() and not p.name.startswith(".put-")
         )
 
+    def _folder(self, prefix: str) -> Path:
+        return self.root / check_key(prefix.rstrip("/")) if prefix.strip("/") else self.root
+
+    def list_prefixes(self, prefix: str) -> list[str]:
+        """The folders directly under `prefix` (S3's common prefixes), each ending in `/`."""
+        folder = self._folder(prefix)
+        if not folder.is_dir():
+            return []
+        return sorted(
+            f"{p.relative_to(self.root).as_posix()}/" for p in folder.iterdir() if p.is_dir()
+        )
+
+    def newest_change(self, prefix: str) -> datetime | None:
+        """When the newest file under `prefix` was last written, a write in progress included
+        (its temp file): what an object's age is measured from. None when there is none."""
+        folder = self._folder(prefix)
+        if not folder.is_dir():
+            return None
+        times = []
+        for path in folder.rglob("*"):
+            try:
+                if path.is_file():
+                    times.append(path.stat().st_mtime)
+            except OSError:  # removed while we looked
+                continue
+        return datetime.fromtimestamp(max(times), UTC) if times else None
+
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
 
@@ -173,6 +203,14 @@ class ScopedStorage:
         full = self.key(prefix) if prefix else self.prefix + "/"
         cut = len(self.prefix) + 1 if self.prefix else 0
         return [k[cut:] for k in self.inner.list_keys(full)]
+
+    def list_prefixes(self, prefix: str = "") -> list[str]:
+        full = self.key(prefix) + "/" if prefix.strip("/") else self.prefix + "/"
+        cut = len(self.prefix) + 1 if self.prefix else 0
+        return [p[cut:] for p in self.inner.list_prefixes(full)]
+
+    def newest_change(self, prefix: str = "") -> datetime | None:
+        return self.inner.newest_change(self.key(prefix) if prefix else self.prefix + "/")
 
     def local_path(self, key: str) -> Path | None:
         return self.inner.local_path(self.key(key))

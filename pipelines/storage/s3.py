@@ -3,6 +3,7 @@ streaming multipart writer."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -112,6 +113,29 @@ class S3Storage:
             ):
                 keys.extend(obj["Key"] for obj in page.get("Contents", []))
         return sorted(keys)
+
+    def list_prefixes(self, prefix: str) -> list[str]:
+        """The common prefixes directly under `prefix`, each ending in `/`."""
+        found: list[str] = []
+        with classified_s3_errors(prefix):
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix, Delimiter="/"
+            ):
+                found.extend(p["Prefix"] for p in page.get("CommonPrefixes", []))
+        return sorted(found)
+
+    def newest_change(self, prefix: str) -> datetime | None:
+        """The newest LastModified under `prefix` (a multipart upload in progress is no object
+        yet: the clock's stale_uploads aborts those). None when there is none."""
+        newest: datetime | None = None
+        with classified_s3_errors(prefix):
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            ):
+                for obj in page.get("Contents", []):
+                    modified: datetime = obj["LastModified"]
+                    newest = modified if newest is None or modified > newest else newest
+        return newest
 
     def local_path(self, key: str) -> Path | None:
         return None

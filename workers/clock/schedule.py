@@ -24,6 +24,7 @@ PERIODIC: list[tuple[float, str]] = [
     (15.0, "workers.clock.sweeper:recover_lost_jobs"),
     (30.0, "workers.clock.scheduled_publishing:publish_due"),
     (3600.0, "workers.clock.stale_uploads:abort_stale_uploads"),
+    (3600.0, "workers.clock.orphans:sweep_orphans"),
     (2.0, "workers.cdn_invalidation:flush_invalidations"),
 ]
 
