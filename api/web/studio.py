@@ -1,5 +1,5 @@
 """The media team's pages: their content by state, the upload page, and one content's page
-(processing progress, metadata, publishing, reprocess, delete).
+(processing progress, metadata, publishing, reprocess, delete, audio in other languages).
 
 The pages' scripts do the work through the JSON API itself (create, upload, PATCH, publish,
 reprocess, delete, the events stream) with the signed-in account's access token, so every rule,
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import creators_only
 from api.auth.tokens import AuthUser
+from api.content.added_track_service import track_states
 from api.content.service import content_out, load_owned_content
 from api.web.live import page_token
 from api.web.templating import page
@@ -106,5 +107,7 @@ class StudioPages(Controller):
             content=await content_out(db, found, user),
             group=group_of(found),
             series=await own_series(db, user) if user else [],
+            # Audio in other languages is added to a processed video (an interpreter's).
+            tracks=await track_states(db, found) if found.media_type == "video" else None,
             api_token=page_token(settings, user),
         )
