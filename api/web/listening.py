@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.tokens import AuthUser
 from api.errors import NotFound
 from api.series.controller import series_out
-from api.web import library
+from api.web import library, my_listening
 from api.web.templating import page
 from models.catalog.schemas import CatalogQuery
 from models.catalog.search import catalog_page
@@ -31,6 +31,7 @@ class ListeningPages(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
     ) -> Template:
         latest = await catalog_page(db, CatalogQuery(limit=6))
         return page(
@@ -39,6 +40,7 @@ class ListeningPages(Controller):
             latest=latest.items,
             series=await library.series_titles(db),
             service=await library.next_service(db, user),
+            shelves=await my_listening.home_shelves(db, settings, user),
         )
 
     @get("/library", name="library")
@@ -80,12 +82,15 @@ class ListeningPages(Controller):
         t: FromQuery[float] = 0.0,
     ) -> Template:
         data = await library.player(db, settings, content_id, user)
+        # A signed-in member resumes where they stopped (on any device) unless a link says ?t=.
+        mine = await my_listening.member_on_player(db, settings, user, content_id)
         return page(
             request,
             "player.html",
             title=data.content.title,
             data=data,
-            start=max(t, 0.0),
+            mine=mine,
+            start=max(t, 0.0) if t > 0 else mine.resume_at,
             url=f"{settings.public_base_url.rstrip('/')}/library/{content_id}",
         )
 

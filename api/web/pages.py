@@ -25,6 +25,8 @@ class NavLink:
 NAV: list[NavLink] = [
     NavLink("Home", "/"),
     NavLink("Library", "/library"),
+    NavLink("Playlists", "/playlists"),
+    NavLink("Stories", "/stories"),
     NavLink("Live", "/live"),
     NavLink("Studio", "/studio", roles=("creator", "admin")),
     NavLink("Admin", "/admin", roles=("admin",)),

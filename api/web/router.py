@@ -15,8 +15,10 @@ from api.web.embed import EmbedPages
 from api.web.errors import PAGE_EXCEPTION_HANDLERS
 from api.web.listening import ListeningPages
 from api.web.live import LivePages
+from api.web.playlists import PlaylistPages
 from api.web.security import PageHeaders
 from api.web.session import page_middleware
+from api.web.stories import StoryPages
 from api.web.studio import StudioPages
 from settings import Settings
 
@@ -24,6 +26,8 @@ from settings import Settings
 PAGE_GROUPS: list[Any] = [
     ListeningPages,
     LivePages,
+    PlaylistPages,
+    StoryPages,
     EmbedPages,
     AccountPages,
     StudioPages,

@@ -14,6 +14,10 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/library"): PUBLIC,
     ("GET", "/library/{content_id:str}"): PUBLIC,  # what load_content allows: tests/web
     ("GET", "/series/{series_id:str}"): PUBLIC,
+    ("GET", "/playlists"): PUBLIC,
+    ("GET", "/playlists/{playlist_id:str}"): PUBLIC,  # what load_playlist allows
+    ("GET", "/stories"): PUBLIC,
+    ("GET", "/stories/{story_id:str}"): PUBLIC,  # what load_story allows
     ("GET", "/live"): PUBLIC,
     ("GET", "/live/{session_id:str}"): PUBLIC,  # what load_session allows
     ("GET", "/embed/live"): PUBLIC,

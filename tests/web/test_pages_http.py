@@ -121,6 +121,7 @@ def test_every_page_route_states_who_may_open_it_and_keeps_to_it(
     callers["admin"] = accounts.make("admin")
     values = {"content_id": sermon, "series_id": "none", "session_id": "none", "job_id": "none"}
     values |= {"user_id": "none", "tag": "x", "name": "css/site.css"}
+    values |= {"playlist_id": "none", "story_id": "none"}
     for (method, template), rule in sorted(RULES.items()):
         path = template
         for name, value in values.items():
