@@ -55,8 +55,12 @@ def track_folder(language: str) -> str:
 
 
 def track_name(language: str) -> str:
-    """What a player's language menu shows for an added track: the language's own name."""
-    return NAMES.get(language.split("-", 1)[0], language)
+    """What a player's language menu shows for an added track: the language's own name, with
+    its region or script when the tag has one ("pt-br" -> "Português (BR)"), since NAME must
+    differ within the audio group (RFC 8216 4.3.4.1.1) and "pt" and "pt-br" may both be added."""
+    primary, _, rest = language.partition("-")
+    name = NAMES.get(primary, primary)
+    return f"{name} ({rest.upper()})" if rest else name
 
 
 def added_tracks_in(previous: dict[str, StepResult]) -> list[Variant]:

@@ -215,7 +215,8 @@ def test_only_the_owner_or_an_admin_adds_lists_or_removes_tracks(
 
     admin = accounts.auth(accounts.make("admin"))
     assert _put_track(client, content_id, "pt-BR", body, admin).status_code == 202
-    assert [t["language"] for t in _tracks(client, content_id, headers)] == ["pt-br"]
+    listed = _tracks(client, content_id, headers)
+    assert [(t["language"], t["name"]) for t in listed] == [("pt-br", "Português (BR)")]
 
 
 def test_a_language_that_is_no_tag_or_the_videos_own_is_refused(
