@@ -1,7 +1,8 @@
 """Headers every page sends: who may frame it, where it may load from, and no sniffing.
 
 Pages load scripts, styles and fonts from this origin only; media, captions and peaks come from
-the CDN (this origin under /cdn in the embedded set-up); hls.js runs its transmuxer in a worker
+the CDN (this origin under /cdn in the embedded set-up, and the bucket's presigned URLs on S3
+without CloudFront); hls.js runs its transmuxer in a worker
 made from a blob. Styles allow inline `style` (the church's colours, wavesurfer's shadow DOM);
 scripts never run inline, so page data travels in `data-` attributes and JSON script blocks.
 Only /embed/* may be framed, by the origins WEB_EMBED_ANCESTORS names; every other page is
@@ -25,8 +26,17 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def _bucket_origin(settings: Settings) -> str:
+    """Where /cdn sends players on S3 without CloudFront: presigned segments, redirects."""
+    if not settings.is_s3:
+        return ""
+    from pipelines.storage.presigned import listener_origin  # boto3 only where S3 is used
+
+    return listener_origin(settings)
+
+
 def content_security_policy(settings: Settings, *, embeddable: bool) -> str:
-    cdn = _origin(settings.cdn_url)
+    cdn = " ".join(filter(None, [_origin(settings.cdn_url), _bucket_origin(settings)]))
     live = _origin(settings.livekit_url)
     live_https = live.replace("wss://", "https://").replace("ws://", "http://") if live else ""
     media = " ".join(filter(None, ["'self'", "blob:", cdn]))

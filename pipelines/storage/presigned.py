@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
 from pipelines.storage.s3 import s3_client
 from settings import Settings
 
-__all__ = ["MAX_PRESIGN_S", "presigned_url"]
+__all__ = ["MAX_PRESIGN_S", "listener_origin", "presigned_url"]
 
 MAX_PRESIGN_S = 7 * 24 * 3600  # SigV4 refuses a presigned URL valid longer than a week
 OPERATIONS = {"GET": "get_object", "HEAD": "head_object"}
@@ -45,3 +46,12 @@ def presigned_url(
             ExpiresIn=max(1, min(lifetime, MAX_PRESIGN_S)),
         )
     )
+
+
+@lru_cache(maxsize=4)
+def listener_origin(settings: Settings) -> str:
+    """The scheme and host of the presigned URLs listeners are sent to (pages allow it in their
+    Content-Security-Policy): read off a presigned URL, so AWS's regional and virtual-host
+    naming is botocore's, not a copy of it."""
+    parts = urlsplit(presigned_url(settings, "media/origin", int(time.time()) + 60))
+    return f"{parts.scheme}://{parts.netloc}"

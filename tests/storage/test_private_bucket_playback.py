@@ -24,67 +24,19 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import pytest
 
-from cli.users import _save_user
-from models import Asset, Content, User, utcnow
-from pipelines.media.audio import hls_output_args
-from pipelines.media.hls import Variant, build_master, finalise_playlist
-from pipelines.media.iframes import IFRAME_PLAYLIST, write_iframe_playlist
-from pipelines.storage import S3Storage, s3_client
+from pipelines.storage import s3_client
 from pipelines.storage.delivery import grant_access, signed_url
 from settings import Settings, get_settings
 from tests.conftest import serve_api
-from workers.db import session_scope
+from tests.storage.private_hls import Sermon, make_hls, signed_in_creator, store_sermon
 
 TTL_S = 600
-SEGMENT_S = 2
-FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
 URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
 
 
 @pytest.fixture(scope="module")
 def hls(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Four seconds of 320x180 video with a separate English audio rendition, as the video step
-    lays them out: fMP4 rungs, an I-frame playlist per rung, our master. Returns the hls/ folder."""
-    root = tmp_path_factory.mktemp("private-hls") / "hls"
-    subprocess.run(
-        [*FF, "-f", "lavfi", "-i", "testsrc=s=320x180:r=25:d=4",
-         "-f", "lavfi", "-i", "sine=f=440:sample_rate=48000:d=4",
-         "-map", "0:v", "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-keyint_min", "50",
-         "-sc_threshold", "0", "-flags", "+cgop", "-bf", "0", "-pix_fmt", "yuv420p",
-         *hls_output_args(root / "180p", SEGMENT_S),
-         "-map", "1:a", "-c:a", "aac", "-b:a", "64k",
-         *hls_output_args(root / "audio_en", SEGMENT_S)],
-        check=True,
-    )  # fmt: skip
-    for rung in ("180p", "audio_en"):
-        playlist = root / rung / "index.m3u8"
-        playlist.write_text(finalise_playlist(playlist.read_text()))
-    peak, average = write_iframe_playlist(root / "180p")
-    master = build_master(
-        [
-            Variant(name="180p", uri="180p/index.m3u8", bandwidth=400_000,
-                    average_bandwidth=300_000, codecs="avc1.64000d,mp4a.40.2",
-                    resolution="320x180", audio_group="audio"),
-            Variant(name="English", uri="audio_en/index.m3u8", bandwidth=70_000,
-                    average_bandwidth=64_000, codecs="mp4a.40.2", group_id="audio",
-                    language="en", default=True),
-            Variant(name="180p", uri=f"180p/{IFRAME_PLAYLIST}", bandwidth=peak,
-                    average_bandwidth=average, codecs="avc1.64000d", resolution="320x180",
-                    iframes_only=True),
-        ]
-    )  # fmt: skip
-    (root / "master.m3u8").write_text(master)
-    subprocess.run(
-        [*FF, "-f", "lavfi", "-i", "sine=f=330:d=2", "-c:a", "libmp3lame", str(root / "x.mp3")],
-        check=True,
-    )
-    return root
-
-
-@dataclass
-class Sermon:
-    id: str
-    files: dict[str, Path] = field(default_factory=dict)  # object key -> the local file
+    return make_hls(tmp_path_factory.mktemp("private-hls"))
 
 
 @pytest.fixture()
@@ -107,47 +59,6 @@ def private_s3(
 def api(private_s3: Settings) -> Iterator[str]:
     with serve_api() as base:
         yield base
-
-
-def _store(settings: Settings, hls: Path, owner_email: str, *, public: bool) -> Sermon:
-    """A ready sermon whose live generation is `hls` (and an MP3), uploaded to the bucket."""
-    with session_scope() as session:
-        owner = session.query(User).filter_by(email=owner_email).one()
-        content = Content(
-            owner_id=owner.id, title="Psalm 23", status="ready", generation=1,
-            live_generation=1, media_type="video", visibility="public" if public else "private",
-            published_at=utcnow() if public else None,
-        )  # fmt: skip
-        session.add(content)
-        session.flush()
-        sermon = Sermon(id=content.id)
-        prefix = f"media/{content.id}/g1"
-        for path in sorted(hls.rglob("*")):
-            if path.is_file() and path.name != "x.mp3":
-                sermon.files[f"{prefix}/hls/{path.relative_to(hls)}"] = path
-        sermon.files[f"{prefix}/audio.mp3"] = hls / "x.mp3"
-        storage = S3Storage(settings)
-        for key, path in sermon.files.items():
-            storage.put_file(key, path)
-        for kind, key, mime in [
-            ("hls_master", f"{prefix}/hls/master.m3u8", "application/vnd.apple.mpegurl"),
-            ("mp3", f"{prefix}/audio.mp3", "audio/mpeg"),
-        ]:
-            session.add(
-                Asset(content_id=content.id, generation=1, kind=kind, key=key, mime_type=mime,
-                      bytes=sermon.files[key].stat().st_size)
-            )  # fmt: skip
-    return sermon
-
-
-def _signed_in(base: str) -> tuple[dict[str, str], str]:
-    """A creator's bearer headers and email."""
-    email = f"creator-{secrets.token_hex(4)}@church.test"
-    _save_user(email, "a-good-long-password", "creator")
-    tokens = httpx.post(
-        f"{base}/api/v1/auth/login", json={"email": email, "password": "a-good-long-password"}
-    ).json()
-    return {"Authorization": f"Bearer {tokens['access_token']}"}, email
 
 
 @dataclass
@@ -233,8 +144,8 @@ def _assert_played_from_the_bucket(settings: Settings, sermon: Sermon, seen: Pla
 def test_a_private_sermon_plays_from_a_private_bucket_through_the_api(
     api: str, private_s3: Settings, hls: Path
 ) -> None:
-    headers, email = _signed_in(api)
-    sermon = _store(private_s3, hls, email, public=False)
+    headers, email = signed_in_creator(api)
+    sermon = store_sermon(private_s3, hls, email, public=False)
     playback = httpx.get(f"{api}/api/v1/content/{sermon.id}/playback", headers=headers).json()
     master = urlsplit(playback["hls"])
     assert f"{master.scheme}://{master.netloc}" == api and master.path.startswith("/cdn/s/")
@@ -269,8 +180,8 @@ def test_a_private_sermon_plays_from_a_private_bucket_through_the_api(
 def test_ffmpeg_plays_the_signed_master_to_the_end(
     api: str, private_s3: Settings, hls: Path
 ) -> None:
-    headers, email = _signed_in(api)
-    sermon = _store(private_s3, hls, email, public=False)
+    headers, email = signed_in_creator(api)
+    sermon = store_sermon(private_s3, hls, email, public=False)
     url = httpx.get(f"{api}/api/v1/content/{sermon.id}/playback", headers=headers).json()["hls"]
     decoded = subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-i", url, "-map", "0:v", "-map", "0:a",
@@ -286,8 +197,8 @@ def test_ffmpeg_plays_the_signed_master_to_the_end(
 def test_an_unsigned_segment_url_is_refused_by_the_bucket(
     api: str, private_s3: Settings, hls: Path, moto_endpoint: str
 ) -> None:
-    _, email = _signed_in(api)
-    sermon = _store(private_s3, hls, email, public=False)
+    _, email = signed_in_creator(api)
+    sermon = store_sermon(private_s3, hls, email, public=False)
     segment = next(k for k in sermon.files if k.endswith("seg_00000.m4s"))
     unsigned = f"{moto_endpoint}/{private_s3.s3_bucket}/{segment}"
     assert httpx.get(unsigned).status_code == 403
@@ -317,9 +228,9 @@ def test_an_unsigned_segment_url_is_refused_by_the_bucket(
 def test_a_tampered_or_expired_path_signature_is_refused_in_the_api_error_shape(
     api: str, private_s3: Settings, hls: Path
 ) -> None:
-    headers, email = _signed_in(api)
-    sermon = _store(private_s3, hls, email, public=False)
-    other = _store(private_s3, hls, email, public=False)
+    headers, email = signed_in_creator(api)
+    sermon = store_sermon(private_s3, hls, email, public=False)
+    other = store_sermon(private_s3, hls, email, public=False)
     master = f"media/{sermon.id}/g1/hls/master.m3u8"
     good = httpx.get(f"{api}/api/v1/content/{sermon.id}/playback", headers=headers).json()["hls"]
     _, _, expires, signature, _ = urlsplit(good).path.split("/", 5)[1:]  # cdn/s/exp/sig/key
@@ -347,8 +258,8 @@ def test_a_tampered_or_expired_path_signature_is_refused_in_the_api_error_shape(
 def test_a_public_sermon_plays_unsigned_through_the_api_and_may_be_cached(
     api: str, private_s3: Settings, hls: Path
 ) -> None:
-    _, email = _signed_in(api)
-    sermon = _store(private_s3, hls, email, public=True)
+    _, email = signed_in_creator(api)
+    sermon = store_sermon(private_s3, hls, email, public=True)
     playback = httpx.get(f"{api}/api/v1/content/{sermon.id}/playback").json()
     assert playback["hls"] == f"{api}/cdn/media/{sermon.id}/g1/hls/master.m3u8"
     assert playback["expires_at"] is None
