@@ -14,6 +14,8 @@ from litestar.openapi.config import OpenAPIConfig
 from api.admin import AdminJobsController, reprocess_content
 from api.auth.controller import AuthController, UsersController
 from api.auth.middleware import BearerAuthMiddleware
+from api.auth.role_cache import INFO_KEY as ROLE_CACHE_KEY
+from api.auth.role_cache import RoleCache
 from api.auth.rate_limit import STORE, auth_rate_limit, rate_limit_store
 from api.catalog.controller import CatalogController
 from api.cdn import cdn_object
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
     cache = ResponseCache(settings.response_cache_s, settings.response_cache_entries)
+    roles = RoleCache()
 
     @asynccontextmanager
     async def resources(app: Litestar) -> AsyncGenerator[None, None]:
@@ -70,14 +73,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # (bench/catalog_bench.py: GET /catalog 225 -> 450 req/s on 2 cores).
         engine = make_async_engine(settings.async_database_url, pool_size=30, max_overflow=20)
         app.state.db_sessions = async_session_factory(engine)
+        # The account rules forget a changed role through the session (forget_on_commit).
+        app.state.db_sessions.configure(info={ROLE_CACHE_KEY: roles})
         # Admin actions run `workers.control` on the workers' blocking pools, rarely.
         worker_db.use_pre_ping()
         app.state.redis = async_client(settings.redis_url)
         app.state.response_cache = cache
+        app.state.role_cache = roles
         # Only PostgreSQL tells us about changes; without that feed the cache stays off.
         listener = None
         if settings.response_cache_s > 0 and engine.dialect.name == "postgresql":
-            listener = ChangeListener(cache, settings.async_database_url)
+            listener = ChangeListener(cache, settings.async_database_url, roles=roles)
             listener.start()
         app.state.change_listener = listener
         try:
@@ -107,7 +113,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores={STORE: rate_limit_store(settings)},
         middleware=[
             prometheus.middleware,
-            ResponseCacheMiddleware(cache),
             auth_rate_limit(settings).middleware,
             DefineMiddleware(
                 BearerAuthMiddleware,
@@ -119,6 +124,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     "^/metrics",  # its bearer token is METRICS_TOKEN, not an access token
                 ],
             ),
+            # After authentication: answers kept per audience need to know the caller's.
+            ResponseCacheMiddleware(cache),
         ],
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=["ETag", "Last-Event-ID"]),
         openapi_config=OpenAPIConfig(

@@ -4,11 +4,12 @@ favourites."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, IdMixin, TimestampMixin, utcnow
+from models.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
 
 
 class Playlist(IdMixin, TimestampMixin, Base):
@@ -20,6 +21,8 @@ class Playlist(IdMixin, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     cover_url: Mapped[str] = mapped_column(String(1000), default="")
+    # An uploaded cover's web renditions: [{format, width, height, key, bytes}] (like a post's).
+    cover_image: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     visibility: Mapped[str] = mapped_column(String(16), default="private")
     curated: Mapped[bool] = mapped_column(default=False)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.role_cache import forget_on_commit
 from api.errors import Conflict, NotFound
 from models import User
 
@@ -26,6 +27,7 @@ async def change_role(db: AsyncSession, user_id: str, role: str) -> User:
                 "or nobody could manage the platform"
             )
     row.role = role
+    forget_on_commit(db, user_id)
     return row
 
 
@@ -38,4 +40,5 @@ async def set_disabled(db: AsyncSession, acting_user_id: str, user_id: str, disa
     if row is None:
         raise NotFound("no such account")
     row.disabled = disabled
+    forget_on_commit(db, user_id)
     return row

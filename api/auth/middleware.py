@@ -10,6 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy import select
 
+from api.auth.role_cache import RoleCache, Standing
 from api.auth.tokens import AuthUser, read_access_token
 from api.errors import Forbidden, Unauthorized
 from models import User
@@ -44,18 +45,26 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 async def _as_it_is_now(connection: ASGIConnection[Any, Any, Any, Any], user: AuthUser) -> AuthUser:
     """The token says who is calling; the database says what they may do now. A demoted,
     disabled or deleted account must not keep its old powers for the rest of its token's 15
-    minutes (one primary-key read per signed-in request; anonymous requests, the busiest, skip
-    it)."""
-    async with connection.app.state.db_sessions() as session:
-        row = (
-            await session.execute(select(User.role, User.disabled).where(User.id == user.id))
-        ).first()
-    if row is None:
-        raise Unauthorized("the account no longer exists; sign in again")
-    role, disabled = row
-    if disabled:
+    minutes: the row is read once and then kept in the process's RoleCache, which every change
+    to it drops (api/auth/role_cache.py); anonymous requests, the busiest, skip all this."""
+    roles: RoleCache | None = getattr(connection.app.state, "role_cache", None)
+    standing = roles.get(user.id) if roles is not None else None
+    if standing is None:
+        generation = roles.generation if roles is not None else 0
+        async with connection.app.state.db_sessions() as session:
+            row = (
+                await session.execute(select(User.role, User.disabled).where(User.id == user.id))
+            ).first()
+        if row is None:
+            raise Unauthorized("the account no longer exists; sign in again")
+        standing = Standing((row[0], row[1]))
+        if roles is not None:
+            roles.put(user.id, generation, standing.role, standing.disabled)
+    if standing.disabled:
         raise Unauthorized(DISABLED)
-    return user if role == user.role else msgspec.structs.replace(user, role=role)
+    if standing.role == user.role:
+        return user
+    return msgspec.structs.replace(user, role=standing.role)  # type: ignore[arg-type]
 
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthUser | None:

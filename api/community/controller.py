@@ -10,12 +10,14 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.audience import audience_viewer
 from api.auth.middleware import signed_in
 from api.auth.rate_limit import STORE
 from api.auth.tokens import AuthUser
@@ -43,6 +45,7 @@ from api.community.schemas import (
 )
 from api.community.views import comment_out, comments_out, load_post, names, posts_out
 from api.content.service import load_content
+from api.response_cache.middleware import BY_AUDIENCE_KEY
 from api.errors import Forbidden, InvalidInput, NotFound
 from models import Comment, Post, Reaction, utcnow
 from models.community import COMMUNITY
@@ -112,7 +115,19 @@ class PostsController(Controller):
         (out,) = await posts_out(db, settings, [post], user)
         return out
 
-    @get("/", summary="The community feed: visible posts, newest first")
+    @get(
+        "/",
+        summary="The community feed: visible posts, newest first",
+        description=(
+            "The same for every member (anonymous prayer requests without their author, except "
+            "to moderators; a linked sermon's card only when it is public), so each API process "
+            "keeps it for everyone of the caller's audience until a post, comment, reaction or "
+            "name changes: `my_reactions` is always empty here, and "
+            "`GET /api/v1/me/reactions?post_id=...` gives the caller's own for a page of posts."
+        ),
+        opt={"response_cache": "community", BY_AUDIENCE_KEY: True},
+        cache_control=CacheControlHeader(private=True, no_cache=True),
+    )
     async def feed(
         self,
         db: NamedDependency[AsyncSession],
@@ -126,8 +141,9 @@ class PostsController(Controller):
         rows = list(await db.scalars(service.feed_query(kind, cursor).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
+        viewer = audience_viewer(user)
         return PostPage(
-            items=await posts_out(db, settings, rows, user),
+            items=await posts_out(db, settings, rows, viewer),
             next_cursor=service.next_cursor(rows, more),
         )
 

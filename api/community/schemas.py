@@ -107,6 +107,12 @@ class ReactionsOut(msgspec.Struct, kw_only=True):
     my_reactions: list[str]
 
 
+class MyReactionsOut(msgspec.Struct, kw_only=True):
+    """The caller's own reactions to a page of posts (the feed, shared by all members, has none)."""
+
+    reactions: dict[str, list[str]]  # post id -> kinds; posts the caller did not react to absent
+
+
 class ReportOut(msgspec.Struct, kw_only=True):
     id: str
     target_type: str

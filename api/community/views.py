@@ -85,14 +85,7 @@ async def posts_out(
         .group_by(Reaction.post_id, Reaction.kind)
     ):
         counts[post_id][kind] = int(count)
-    mine: dict[str, list[str]] = defaultdict(list)
-    if user is not None:
-        for post_id, kind in await db.execute(
-            select(Reaction.post_id, Reaction.kind)
-            .where(Reaction.post_id.in_(ids), Reaction.user_id == user.id)
-            .order_by(Reaction.kind)
-        ):
-            mine[post_id].append(kind)
+    mine = await my_reactions(db, ids, user.id) if user is not None and user.id else {}
     comment_counts = dict(
         (post_id, int(count))
         for post_id, count in await db.execute(
@@ -131,6 +124,18 @@ async def posts_out(
         )
         for post in posts
     ]
+
+
+async def my_reactions(db: AsyncSession, post_ids: list[str], user_id: str) -> dict[str, list[str]]:
+    """The kinds `user_id` reacted with to each of `post_ids` (posts without any left out)."""
+    mine: dict[str, list[str]] = defaultdict(list)
+    for post_id, kind in await db.execute(
+        select(Reaction.post_id, Reaction.kind)
+        .where(Reaction.post_id.in_(post_ids), Reaction.user_id == user_id)
+        .order_by(Reaction.kind)
+    ):
+        mine[post_id].append(kind)
+    return dict(mine)
 
 
 def _card(content: Content | None, user: AuthUser | None) -> Any:

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import signed_in
 from api.auth.tokens import AuthUser
+from api.community.schemas import MyReactionsOut
+from api.community.views import my_reactions
 from api.content.service import load_content
 from api.errors import InvalidInput, NotFound
 from api.me.schemas import ContinuePage, FavouritePage, ProgressIn, ProgressOut
@@ -48,6 +50,22 @@ class MeController(Controller):
         finished = is_finished(data.position, content.duration, data.finished)
         await save_progress(db, user.id, content.id, data.position, finished)
         await db.commit()
+
+    @get(
+        "/reactions",
+        summary="The caller's reactions to the posts named (a feed page's `post_id`s)",
+        description=f"Repeat `post_id` for each post, at most {MAX_LIMIT}.",
+    )
+    async def reactions(
+        self,
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        post_id: FromQuery[list[str]],
+    ) -> MyReactionsOut:
+        assert user is not None
+        if not 1 <= len(post_id) <= MAX_LIMIT:
+            raise InvalidInput(f"name between 1 and {MAX_LIMIT} posts", extra={"field": "post_id"})
+        return MyReactionsOut(reactions=await my_reactions(db, post_id, user.id))
 
     @get("/progress/{content_id:str}", summary="Where to resume a content")
     async def progress(

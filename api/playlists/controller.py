@@ -85,17 +85,26 @@ class PlaylistsController(Controller):
             raise InvalidInput(f"limit is between 1 and {MAX_LIMIT}")
         return await playlist_page(db, settings, listing(which, user), limit, cursor)
 
-    @get("/{playlist_id:str}", summary="A playlist with the items the caller may see")
+    @get(
+        "/{playlist_id:str}",
+        summary="A playlist with the items the caller may see",
+        # Anonymous answers of shared playlists are the same for everyone: api/response_cache
+        # keeps them until a playlist, an item or a content changes.
+        opt={"response_cache": "playlists"},
+    )
     async def read(
         self,
         playlist_id: FromPath[str],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
-    ) -> PlaylistOut:
+    ) -> Response[PlaylistOut]:
         playlist = await load_playlist(db, playlist_id, user)
         rows = await item_rows(db, playlist.id)
-        return playlist_out(settings, playlist, items_for(playlist, rows, user))
+        out = playlist_out(settings, playlist, items_for(playlist, rows, user))
+        shared = user is None and playlist.visibility != "private"
+        cache_control = "public, max-age=15" if shared else "private, no-store"
+        return Response(out, headers={"Cache-Control": cache_control})
 
     @patch("/{playlist_id:str}", summary="Change a playlist (its owner or an admin)")
     async def change(

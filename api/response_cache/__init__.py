@@ -20,6 +20,12 @@ covers content whose `published_at` passes with no write; `RESPONSE_CACHE_ENTRIE
 its size; concurrent misses of one page wait for the first one's answer (after a change, a hot
 page is computed once). SQLite has no NOTIFY: the embedded setup caches nothing. Answers carry
 `x-cache: hit` or `miss` when the cache was consulted.
+
+Beyond the catalog: public playlist pages (group `playlists`) and the community feed (group
+`community`, kept per audience for signed-in members: api/auth/audience.py) are kept too;
+triggers on their tables (migration 0012) notify with the table's name, and only the groups
+that read it are dropped (listener.TABLE_GROUPS). The same feed carries `users:{id}` when an
+account's role, disabled flag or name changes, for the role cache (api/auth/role_cache.py).
 """
 
 from api.response_cache.listener import CHANNEL, ChangeListener

@@ -1,5 +1,10 @@
-"""One LISTEN connection per API process: PostgreSQL triggers (migration 0004) notify CHANNEL
-whenever content, assets or transcripts change, from any process, and the cache is dropped.
+"""One LISTEN connection per API process: PostgreSQL triggers notify CHANNEL whenever a table
+that cached answers read changes, from any process, and what read it is dropped.
+
+Payloads: empty (content, assets, transcripts; migration 0004): every answer; a table's name
+(posts, comments, reactions, playlists, playlist_items; migration 0012): the answers of the
+groups that read it (TABLE_GROUPS); `users:{id}` (a role, disabled flag or display name;
+migration 0012): that account's standing in the RoleCache, and the community's answers (names).
 
 While the connection is down the cache is off (a change could go unheard); on reconnecting it
 starts empty. A ping every `ping_s` finds a connection that died without closing.
@@ -15,9 +20,19 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from api.auth.role_cache import RoleCache
 from api.response_cache.store import ResponseCache
 
 CHANNEL = "cnt_catalog_changed"
+# Which cached groups (a route's `opt["response_cache"]`) read each table that notifies by name.
+TABLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "posts": ("community",),
+    "comments": ("community",),
+    "reactions": ("community",),
+    "users": ("community",),
+    "playlists": ("playlists",),
+    "playlist_items": ("playlists",),
+}
 CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 log = logging.getLogger(__name__)
 
@@ -33,10 +48,12 @@ class ChangeListener:
         cache: ResponseCache,
         database_url: str,
         *,
+        roles: RoleCache | None = None,
         ping_s: float = 5.0,
         retry_s: float = 1.0,
     ) -> None:
         self.cache = cache
+        self.roles = roles
         self._dsn = asyncpg_dsn(database_url)
         self.ping_s = ping_s
         self.retry_s = retry_s
@@ -52,7 +69,7 @@ class ChangeListener:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self.cache.disable()
+        self._off()
 
     async def _run(self) -> None:
         while True:
@@ -63,7 +80,7 @@ class ChangeListener:
             except Exception as exc:  # a surprise must not end the loop: the cache would stay off
                 log.error("response cache off: change feed failed (%s)", type(exc).__name__)
             finally:
-                self.cache.disable()
+                self._off()
             await asyncio.sleep(self.retry_s)
 
     async def _listen_once(self) -> None:
@@ -74,6 +91,8 @@ class ChangeListener:
             connection.add_termination_listener(lambda _conn: self._lost(lost))
             await connection.add_listener(CHANNEL, self._changed)
             self.cache.enable()
+            if self.roles is not None:
+                self.roles.enable()
             self.connects += 1
             while not lost.is_set():
                 try:
@@ -85,9 +104,22 @@ class ChangeListener:
             self.connection = None
             connection.terminate()
 
+    def _off(self) -> None:
+        self.cache.disable()
+        if self.roles is not None:
+            self.roles.disable()
+
     def _lost(self, lost: asyncio.Event) -> None:
-        self.cache.disable()  # at once, not when the loop above next wakes up
+        self._off()  # at once, not when the loop above next wakes up
         lost.set()
 
-    def _changed(self, *_args: Any) -> None:
-        self.cache.invalidate()
+    def _changed(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        table, _, row_id = payload.partition(":")
+        if table == "users" and self.roles is not None:
+            self.roles.forget(row_id or None)
+        groups = TABLE_GROUPS.get(table)
+        if groups is None:  # content, assets, transcripts, or a table we do not know: all of it
+            self.cache.invalidate()
+        else:
+            for group in groups:
+                self.cache.invalidate(group)

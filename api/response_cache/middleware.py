@@ -1,9 +1,16 @@
-"""Serve repeated anonymous GETs of opted-in routes from the cache, before any dependency
-(the database session) is resolved; and drop the cache when this process handles a write.
+"""Serve repeated GETs of opted-in routes from the cache, before any dependency (the database
+session) is resolved; and drop the cache when this process handles a write.
 
-A route opts in with `opt={"response_cache": True}`. Its answer is kept only when it is a 200
-that says `Cache-Control: public` (what any shared cache would honour), and only for requests
-with neither an Authorization header nor cookies: those may be answered per caller.
+A route opts in with `opt={"response_cache": True}` (the catalog's group) or a group's name
+(`"community"`, `"playlists"`: a change to one of the group's tables drops only that group; see
+listener.TABLE_GROUPS). Its answer is kept only when it is a 200 that says
+`Cache-Control: public` (what any shared cache would honour), and only for requests with neither
+an Authorization header nor cookies: those may be answered per caller.
+
+A route that also sets `opt={"response_cache_by_audience": True}` answers signed-in callers the
+same within an audience (api/auth/audience.py): their answers are kept under the audience, not
+the caller, when they say `Cache-Control: private` (never `public`: no shared cache outside may
+keep an answer to an Authorization header). Runs after authentication, which sets the caller.
 """
 
 from __future__ import annotations
@@ -15,11 +22,13 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth.audience import audience_of
+from api.auth.tokens import AuthUser
 from api.response_cache.store import ResponseCache
 
 OPT_KEY = "response_cache"
+BY_AUDIENCE_KEY = "response_cache_by_audience"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PER_CALLER_HEADERS = frozenset({b"authorization", b"cookie"})
 HIT = (b"x-cache", b"hit")
 MISS = (b"x-cache", b"miss")
 
@@ -33,14 +42,34 @@ def cache_key(scope: Scope) -> str:
     return f"{scope['path']}?{urlencode(pairs)}"
 
 
-def _shareable(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
+def _shareable(status: int, headers: list[tuple[bytes, bytes]], signed_in: bool) -> bool:
     if status != 200:
         return False
     for name, value in headers:
         if name.lower() == b"cache-control":
             directives = {part.strip().split(b"=")[0] for part in value.lower().split(b",")}
-            return b"public" in directives and not directives & {b"private", b"no-store"}
+            if b"no-store" in directives:
+                return False
+            if signed_in:
+                return b"private" in directives
+            return b"public" in directives and b"private" not in directives
     return False
+
+
+def _lookup_key(scope: Scope, by_audience: bool) -> tuple[str, bool] | None:
+    """The cache key of this request and whether it is a signed-in caller's; None: not cached."""
+    signed_in = False
+    for name, _ in scope["headers"]:
+        if name == b"cookie":
+            return None
+        if name == b"authorization":
+            signed_in = True
+    if not signed_in:
+        return cache_key(scope), False
+    user = scope.get("user")
+    if not by_audience or not isinstance(user, AuthUser):
+        return None
+    return f"{audience_of(user)}|{cache_key(scope)}", True
 
 
 class ResponseCacheMiddleware(ASGIMiddleware):
@@ -54,15 +83,18 @@ class ResponseCacheMiddleware(ASGIMiddleware):
         if method not in SAFE_METHODS:
             await next_app(scope, receive, self._invalidating(send))
             return
-        if (
-            method != "GET"
-            or not self.cache.enabled
-            or not scope["route_handler"].opt.get(OPT_KEY)
-            or any(name in PER_CALLER_HEADERS for name, _ in scope["headers"])
-        ):
+        opt = scope["route_handler"].opt
+        group = opt.get(OPT_KEY)
+        found = (
+            _lookup_key(scope, bool(opt.get(BY_AUDIENCE_KEY)))
+            if method == "GET" and self.cache.enabled and group
+            else None
+        )
+        if found is None:
             await next_app(scope, receive, send)
             return
-        key = cache_key(scope)
+        key, signed_in = found
+        group = group if isinstance(group, str) else "catalog"
         entry = self.cache.get(key)
         if entry is None and (leader := self.cache.follow(key)) is not None:
             entry = await asyncio.shield(leader)
@@ -73,7 +105,8 @@ class ResponseCacheMiddleware(ASGIMiddleware):
             return
         future = self.cache.lead(key)
         try:
-            await next_app(scope, receive, self._storing(send, key, self.cache.generation))
+            storing = self._storing(send, key, self.cache.generation, group, signed_in)
+            await next_app(scope, receive, storing)
         finally:
             self.cache.settle(key, future)
 
@@ -87,7 +120,9 @@ class ResponseCacheMiddleware(ASGIMiddleware):
 
         return wrapped
 
-    def _storing(self, send: Send, key: str, generation: int) -> Send:
+    def _storing(
+        self, send: Send, key: str, generation: int, group: str, signed_in: bool
+    ) -> Send:
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
@@ -96,14 +131,15 @@ class ResponseCacheMiddleware(ASGIMiddleware):
             nonlocal status, headers
             if message["type"] == "http.response.start":
                 status, headers = message["status"], list(message.get("headers", []))
-                if _shareable(status, headers):
+                if _shareable(status, headers, signed_in):
                     message = {**message, "headers": headers + [MISS]}
                 else:
                     status = 0  # not kept: pass the rest through untouched
             elif message["type"] == "http.response.body" and status:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    self.cache.put(key, generation, status, headers, b"".join(chunks))
+                    body = b"".join(chunks)
+                    self.cache.put(key, generation, status, headers, body, group)
             await send(message)
 
         return wrapped

@@ -28,6 +28,7 @@ class CachedResponse(msgspec.Struct, frozen=True):
     headers: list[tuple[bytes, bytes]]
     body: bytes
     expires: float  # time.monotonic() deadline
+    group: str = "catalog"  # what it read: a change to a group's tables drops only that group
 
 
 class ResponseCache:
@@ -70,12 +71,15 @@ class ResponseCache:
         status: int,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
+        group: str = "catalog",
     ) -> bool:
         """Keep an answer computed in `generation`; False when it may be stale or caching is off."""
         if not self.enabled or generation != self.generation:
             return False
         lifetime = self.ttl_s * random.uniform(0.8, 1.0)
-        self._entries[key] = CachedResponse(status, headers, body, self._clock() + lifetime)
+        self._entries[key] = CachedResponse(
+            status, headers, body, self._clock() + lifetime, group
+        )
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -101,13 +105,17 @@ class ResponseCache:
         if not future.done():
             future.set_result(self.peek(key))
 
-    def invalidate(self) -> None:
-        """Something the answers read changed: forget them all, and any miss still running
-        (its followers compute their own answer; new misses lead anew)."""
+    def invalidate(self, group: str | None = None) -> None:
+        """Something the answers read changed: forget them all (or those of `group`), and any
+        miss still running (its followers compute their own answer; new misses lead anew)."""
         self.generation += 1
         self.invalidations += 1
         metrics.INVALIDATIONS.inc()
-        self._entries.clear()
+        if group is None:
+            self._entries.clear()
+        else:
+            for key in [k for k, entry in self._entries.items() if entry.group == group]:
+                del self._entries[key]
         self._pending.clear()
 
     def enable(self) -> None:
