@@ -120,6 +120,10 @@ class StepContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     # A presigned URL of the source, when a provider can fetch it itself.
     source_url: str | None = None
+    # A chunked step (`StepSpec.chunked`): the chunk this job encodes (1, 2, ...; 0: the whole
+    # step), and for the whole job of a chunked encode, its chunks' results by number to join.
+    chunk: int = 0
+    chunks: dict[int, StepResult] = field(default_factory=dict)
     _work_dir: Path = field(init=False, repr=False)
     _work_dir_made: bool = field(default=False, init=False, repr=False)
 

@@ -10,6 +10,7 @@ decides retry or failure by one attribute, `transient`, never by an error's text
      │    │    └── ImageRefused        an image we do not decode (ImageTooLarge: a bomb)
      │    ├── FFmpegFailed             ffmpeg failed on media that probed fine
      │    ├── FFmpegKilled             ffmpeg died of a signal (the OOM killer)   transient
+     │    ├── ChunksMismatch           a chunked encode's chunks do not meet
      │    ├── StepTimedOut             a process ran past its limit               transient
      │    └── StepCancelled            an admin cancelled the step
      ├── storage.errors

@@ -40,6 +40,9 @@ class StepSpec(msgspec.Struct, frozen=True, kw_only=True):
     source_url: bool = False
     # The step calls a service outside this machine: `cnt media process` runs it only when asked.
     remote: bool = False
+    # A long source is encoded in chunks (pipelines.chunks), each its own job of this step on
+    # any worker; the step's whole job then joins them, and only it counts as the step's success.
+    chunked: bool = False
 
 
 PROBE = StepSpec(
@@ -111,6 +114,7 @@ PLANS: dict[MediaType, tuple[StepSpec, ...]] = {
             function="pipelines.media.video:encode_video_step",
             after=("probe",),
             reads_source=True,
+            chunked=True,
         ),
         StepSpec(
             name="thumbnails",

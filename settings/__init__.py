@@ -140,6 +140,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     video_high_frame_rate_min_height: int = 720
     # A video this long (seconds) or longer is encoded in chunks across workers.
     video_chunk_min_s: float = 600.0
+    # Each chunk about this long (whole segments): a chunk per worker keeps every core busy, and
+    # five minutes of 1080p is a few minutes of one core's encode.
+    video_chunk_s: float = 300.0
     # x264 speed/quality trade-off for the ladder; veryfast is the usual choice for VOD at scale.
     x264_preset: str = "veryfast"
     hls_segment_s: int = 6

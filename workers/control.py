@@ -152,20 +152,43 @@ def retry_jobs(where: JobFilter) -> list[str]:
 
 def cancel_job(job_id: str) -> Job:
     """Stop a queued or running step. A running attempt sees it on its next heartbeat (a second)
-    and kills its ffmpeg; its content stops too until the step is retried."""
+    and kills its ffmpeg; its content stops too until the step is retried. Cancelling one chunk
+    of a chunked encode cancels its other unfinished chunks too: the encode is one step."""
     with session_scope() as session:
         job = _locked_job(session, job_id)
         if job.status not in CANCELLABLE:
             raise NotCancellable(f"the job is {job.status}; only queued or running jobs cancel")
-        job.status = "cancelled"
-        job.error, job.error_code = "cancelled by an admin", "cancelled"
-        job.finished_at = utcnow()
-        job.heartbeat_at = None
+        cancelled = [job, *(_other_chunks(session, job) if job.chunk else [])]
+        for each in cancelled:
+            each.status = "cancelled"
+            each.error, each.error_code = "cancelled by an admin", "cancelled"
+            each.finished_at = utcnow()
+            each.heartbeat_at = None
         session.flush()
-        event, content_id = jobs.job_event(job), job.content_id
-    jobs.announce(content_id, event)
+        events, content_id = [jobs.job_event(each) for each in cancelled], job.content_id
+    for event in events:
+        jobs.announce(content_id, event)
     _after_commit(f"content {content_id}", lambda: advance_content(content_id))
     return get_job(job_id)
+
+
+def _other_chunks(session: Session, job: Job) -> list[Job]:
+    """The unfinished chunks of the same step and generation as `job`, locked."""
+    return list(
+        session.scalars(
+            select(Job)
+            .where(
+                Job.content_id == job.content_id,
+                Job.step == job.step,
+                Job.generation == job.generation,
+                Job.chunk != 0,
+                Job.id != job.id,
+                Job.status.in_(CANCELLABLE),
+            )
+            .order_by(Job.id)
+            .with_for_update()
+        )
+    )
 
 
 def cancel_generation(session: Session, content: Content) -> list[str]:

@@ -69,6 +69,7 @@ class Heartbeat:
                     "progress": round(progress, 4),
                     "attempts": self.claim.attempt,
                     "error": None,
+                    **({"chunk": self.claim.chunk} if self.claim.chunk else {}),
                 },
             )
 
@@ -240,6 +241,8 @@ def run_step(step: str, job_id: str) -> None:
         previous=inputs.previous,
         cancel=cancel,
         source_url=_source_url(step, source_key),
+        chunk=inputs.chunk,
+        chunks=inputs.chunks,
     )
     try:
         if source_key:

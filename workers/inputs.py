@@ -30,6 +30,10 @@ class StepInputs(NamedTuple):
     # An `add_audio_track` job: the track's language, and its recording (None once removed).
     track: str = ""
     track_source_key: str | None = None
+    # A chunked step: this job's chunk (0: the whole step), and for the whole job, its chunks'
+    # results by number (they are not in `previous`, which holds whole steps only).
+    chunk: int = 0
+    chunks: dict[int, StepResult] = {}  # noqa: RUF012  (a NamedTuple default, never mutated)
 
 
 def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
@@ -41,7 +45,12 @@ def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
             row.earlier_result or {}, StepResult
         )
         for row in rows
-        if row.earlier_step is not None
+        if row.earlier_step is not None and not row.earlier_chunk
+    }
+    chunks = {
+        row.earlier_chunk: msgspec.convert(row.earlier_result or {}, StepResult)
+        for row in rows
+        if row.earlier_step == first.step and row.earlier_chunk and not first.chunk
     }
     metadata = ContentMetadata(
         title=first.title,
@@ -64,6 +73,8 @@ def inputs_from_rows(rows: Sequence[Any]) -> StepInputs:
         first.parent_source_key,
         first.track,
         first.track_source_key,
+        chunk=first.chunk,
+        chunks=chunks,
     )
 
 
@@ -72,6 +83,8 @@ def _load_query() -> Select[Any]:
     return (
         select(
             JOBS.c.generation,
+            JOBS.c.step,
+            JOBS.c.chunk,
             JOBS.c.track,
             ADDED_TRACKS.c.source_key.label("track_source_key"),
             CONTENT.c.id.label("content_id"),
@@ -88,6 +101,7 @@ def _load_query() -> Select[Any]:
             SERIES.c.title.label("series_title"),
             earlier.c.step.label("earlier_step"),
             earlier.c.result.label("earlier_result"),
+            earlier.c.chunk.label("earlier_chunk"),
             earlier.c.track.label("earlier_track"),
         )
         .join(CONTENT, CONTENT.c.id == JOBS.c.content_id)

@@ -42,6 +42,7 @@ _EVENT_COLUMNS = (
     JOBS.c.progress,
     JOBS.c.attempts,
     JOBS.c.error,
+    JOBS.c.chunk,
 )
 
 
@@ -53,6 +54,7 @@ class Claim(msgspec.Struct, frozen=True):
     step: str
     attempt: int
     max_attempts: int
+    chunk: int = 0  # of a chunked step (1, 2, ...); 0 for a whole step
 
     @property
     def attempts_left(self) -> bool:
@@ -94,8 +96,9 @@ def announce(content_id: str, event: dict[str, Any]) -> None:
 
 
 def job_event(row: Any) -> dict[str, Any]:
-    """The event of a job: a Job, or its row read back by RETURNING (`_EVENT_COLUMNS`)."""
-    return {
+    """The event of a job: a Job, or its row read back by RETURNING (`_EVENT_COLUMNS`); a
+    chunk's job also says which chunk it is."""
+    event = {
         "type": "job",
         "job_id": row.id,
         "step": row.step,
@@ -105,6 +108,9 @@ def job_event(row: Any) -> dict[str, Any]:
         "attempts": row.attempts,
         "error": row.error,
     }
+    if row.chunk:
+        event["chunk"] = row.chunk
+    return event
 
 
 class ClaimDecision(NamedTuple):
@@ -197,7 +203,7 @@ def claim(job_id: str, message_id: str) -> Claim:
             ).one()
         if not decision.run:
             return None, job_event(row), row.content_id
-        held = Claim(row.id, row.content_id, row.step, row.attempts, job.max_attempts)
+        held = Claim(row.id, row.content_id, row.step, row.attempts, job.max_attempts, row.chunk)
         return held, job_event(row), row.content_id
 
     held, event, content_id = durably(transition)

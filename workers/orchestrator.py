@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import FINISHED, Content, Job, new_id, table_of, utcnow
+from pipelines.chunks import ChunkRule, chunk_count
 from pipelines.plans import ON_REQUEST, READY_STEP, StepSpec, edit_of, plan_for
 from settings import get_settings
 from workers import messages
@@ -29,18 +30,28 @@ JOBS = table_of(Job)
 # A content moves on while processing, and when a later (optional) step of a done one ends.
 ADVANCING = ("processing", "ready", "failed")
 STOPPING = ("failed", "dead", "cancelled")
+# A step skipped for want of a provider lets what waits for it go on.
+DONE = ("succeeded", "skipped")
 
 
 class JobState(NamedTuple):
     step: str
     status: str
     error: str | None
+    chunk: int = 0  # a chunk's job of a chunked step; 0 for the step's whole job
+
+
+class Planned(NamedTuple):
+    """A job to insert: a step, or one chunk of a chunked step."""
+
+    spec: StepSpec
+    chunk: int = 0
 
 
 class Decision(NamedTuple):
     status: str | None  # the content's new status, when it changes
     error: str | None
-    to_plan: list[StepSpec]
+    to_plan: list[Planned]
 
 
 class Outcome(NamedTuple):
@@ -60,29 +71,46 @@ def decide(
     jobs: list[JobState],
     kind: str | None = None,
     range_start_s: float | None = None,
+    duration: float | None = None,
+    chunking: ChunkRule | None = None,
 ) -> Decision:
     """The content's next status and the steps to plan now, from its current generation's jobs.
-    An edited content's plan starts with its edit step (a trim, a clip's render)."""
+    An edited content's plan starts with its edit step (a trim, a clip's render).
+
+    A chunked step of a long enough content (`chunking`) is planned as its chunks' jobs first,
+    then, once every chunk is done, as its whole job, which joins them: only that job's success
+    is the step's, so what waits for the step waits for every chunk. A chunk that stops stops
+    the content, as any step does.
+    """
     plan = plan_for(media_type, edit_of(kind, range_start_s), kind)
     optional = {spec.name for spec in (*plan, *ON_REQUEST) if spec.optional}
-    by_step = {job.step: job for job in jobs}
-    # A step skipped for want of a provider lets what waits for it go on.
-    succeeded = {job.step for job in jobs if job.status in ("succeeded", "skipped")}
+    whole = [job for job in jobs if not job.chunk]
+    by_step = {job.step: job for job in whole}
+    succeeded = {job.step for job in whole if job.status in DONE}
     # A cancelled step stops its content too: nothing after it can run until it is retried.
     stopped = [j for j in jobs if j.status in STOPPING and j.step not in optional]
     new_status, error = None, None
     if stopped and status != "failed":
-        new_status, error = "failed", f"{stopped[0].step}: {stopped[0].error or 'failed'}"
+        first = stopped[0]
+        which = f"{first.step} chunk {first.chunk}" if first.chunk else first.step
+        new_status, error = "failed", f"{which}: {first.error or 'failed'}"
     ready = by_step.get(READY_STEP)
     if ready is not None and ready.status == "succeeded" and status == "processing":
         new_status, error = "ready", None
     if (new_status or status) == "failed":
         return Decision(new_status, error, [])
-    to_plan = [
-        spec
-        for spec in plan
-        if spec.name not in by_step and all(dep in succeeded for dep in spec.after)
-    ]
+    to_plan: list[Planned] = []
+    for spec in plan:
+        if spec.name in by_step or not all(dep in succeeded for dep in spec.after):
+            continue
+        count = chunk_count(duration, chunking) if spec.chunked and chunking else 0
+        chunks = [job for job in jobs if job.step == spec.name and job.chunk]
+        if not count and not chunks:
+            to_plan.append(Planned(spec))
+        elif not chunks:
+            to_plan += [Planned(spec, number) for number in range(1, count + 1)]
+        elif all(job.status in DONE for job in chunks):
+            to_plan.append(Planned(spec))  # the whole job: it joins the chunks
     return Decision(new_status, error, to_plan)
 
 
@@ -97,9 +125,13 @@ class ContentState(NamedTuple):
     kind: str | None = None
     range_start_s: float | None = None
     auto_trim: str | None = None
+    duration: float | None = None
 
-    def with_finished(self, step: str, status: str = "succeeded") -> ContentState:
-        jobs = [j._replace(status=status) if j.step == step else j for j in self.jobs]
+    def with_finished(self, step: str, status: str = "succeeded", chunk: int = 0) -> ContentState:
+        jobs = [
+            j._replace(status=status) if j.step == step and j.chunk == chunk else j
+            for j in self.jobs
+        ]
         return self._replace(jobs=jobs)
 
 
@@ -115,13 +147,14 @@ _LOCK_CONTENTS = (
         CONTENT.c.kind,
         CONTENT.c.range_start_s,
         CONTENT.c.auto_trim,
+        CONTENT.c.duration,
     )
     .where(CONTENT.c.id.in_(bindparam("content_ids", expanding=True)))
     .order_by(CONTENT.c.id)
     .with_for_update()
 )
 _CURRENT_JOBS = (
-    select(JOBS.c.content_id, JOBS.c.step, JOBS.c.status, JOBS.c.error)
+    select(JOBS.c.content_id, JOBS.c.step, JOBS.c.status, JOBS.c.error, JOBS.c.chunk)
     .join(
         CONTENT, (CONTENT.c.id == JOBS.c.content_id) & (JOBS.c.generation == CONTENT.c.generation)
     )
@@ -147,11 +180,12 @@ def lock_contents(connection: Connection, content_ids: list[str]) -> dict[str, C
             row.kind,
             row.range_start_s,
             row.auto_trim,
+            row.duration,
         )
         for row in connection.execute(_LOCK_CONTENTS, params)
     }
     for row in connection.execute(_CURRENT_JOBS, params):
-        states[row.content_id].jobs.append(JobState(row.step, row.status, row.error))
+        states[row.content_id].jobs.append(JobState(row.step, row.status, row.error, row.chunk))
     return states
 
 
@@ -167,7 +201,13 @@ def advance_locked(
     if content is None or content.status not in ADVANCING:
         return Outcome(content_id)
     decision = decide(
-        content.status, content.media_type, content.jobs, content.kind, content.range_start_s
+        content.status,
+        content.media_type,
+        content.jobs,
+        content.kind,
+        content.range_start_s,
+        content.duration,
+        ChunkRule.from_settings(get_settings()),
     )
     replaced = None
     if decision.status is not None:
@@ -195,14 +235,14 @@ def _ready_to_trim_itself(content: ContentState, status: str) -> bool:
 
 
 def _plan(
-    connection: Connection, content_id: str, generation: int, specs: list[StepSpec]
+    connection: Connection, content_id: str, generation: int, jobs: list[Planned]
 ) -> list[dramatiq.Message[Any]]:
-    """Insert a queued Job row per step, naming the message that will be sent for it."""
-    if not specs:
+    """Insert a queued Job row per step (or chunk), naming the message that will be sent for it."""
+    if not jobs:
         return []
     max_attempts = get_settings().job_max_attempts
     planned = []
-    for spec in specs:
+    for spec, chunk in jobs:
         job_id = new_id()
         message = messages.message(spec.name, job_id)
         row = {
@@ -210,6 +250,7 @@ def _plan(
             "content_id": content_id,
             "step": spec.name,
             "generation": generation,
+            "chunk": chunk,
             "queue": spec.queue,
             "status": "queued",
             "attempts": 0,
@@ -218,7 +259,7 @@ def _plan(
             "message_id": message.message_id,
             "queued_at": utcnow(),
         }
-        # A savepoint per insert: the unique (content, step, generation) constraint is the last
+        # A savepoint per insert: the unique (content, step, generation, chunk) key is the last
         # word on "never twice", even if two orchestrators race past the lock (SQLite).
         try:
             with connection.begin_nested():

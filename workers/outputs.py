@@ -124,7 +124,8 @@ def record_success(
             store_in(connection, content_id, step, generation, result)
             content = lock_content(connection, content_id)  # with what the step taught it
         else:
-            content = content.with_finished(step, "skipped" if result.skipped else "succeeded")
+            status = "skipped" if result.skipped else "succeeded"
+            content = content.with_finished(step, status, claim.chunk)
         outcome = advance_locked(connection, content_id, content)
     jobs.announce(content_id, event)
     record_step(step, result.cpu_seconds, result.media_seconds)

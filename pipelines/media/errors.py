@@ -7,6 +7,7 @@ PipelineError
  │         └── ImageTooLarge  beyond the limits on bytes, sides or pixels (a decompression bomb)
  ├── FFmpegFailed      ffmpeg exited non-zero on media that probed fine
  │    └── FFmpegKilled  ffmpeg died of a signal (SIGKILL of the OOM killer, SIGSEGV)  transient
+ ├── ChunksMismatch    a chunked encode's chunks do not meet end to end
  ├── StepTimedOut      a process ran past its time limit                              transient
  └── StepCancelled     an admin cancelled the step
 """
@@ -53,6 +54,14 @@ class FFmpegKilled(FFmpegFailed):
 
     code = "ffmpeg_killed"
     transient = True
+
+
+class ChunksMismatch(PipelineError):
+    """A chunked encode's chunks do not join: a gap or overlap between their segments, or
+    another init segment (settings changed between chunks). Joined, the stream would skip or
+    fail to decode; reprocessing encodes it again."""
+
+    code = "chunks_mismatch"
 
 
 class StepTimedOut(PipelineError):

@@ -15,6 +15,7 @@ import msgspec
 __all__ = [
     "Subtitle",
     "Variant",
+    "bandwidth_of",
     "build_master",
     "finalise_playlist",
     "measure_bandwidth",
@@ -196,14 +197,19 @@ def measure_bandwidth(folder: Path) -> tuple[int, int]:
     segment is counted once in the average.
     """
     text = (folder / "index.m3u8").read_text()
-    segments = playlist_segments(text)
-    if not segments:
-        return 0, 0
     init = playlist_init(text)
     init_bytes = (folder / init).stat().st_size if init and (folder / init).is_file() else 0
+    sizes = [(duration, (folder / uri).stat().st_size) for uri, duration in playlist_segments(text)]
+    return bandwidth_of(sizes, init_bytes)
+
+
+def bandwidth_of(segments: Sequence[tuple[float, int]], init_bytes: int) -> tuple[int, int]:
+    """(peak, average) bits per second of segments given as (duration, bytes), as
+    `measure_bandwidth` reads them from disk (a chunked encode's join has only the figures)."""
+    if not segments:
+        return 0, 0
     total_bytes, total_s, peak = init_bytes, 0.0, 0.0
-    for uri, duration in segments:
-        size = (folder / uri).stat().st_size
+    for duration, size in segments:
         total_bytes += size
         total_s += duration
         if duration > 0.5:

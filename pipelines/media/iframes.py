@@ -19,7 +19,13 @@ import msgspec
 
 from pipelines.media.hls import playlist_init, playlist_segments
 
-__all__ = ["IFrame", "iframe_entries", "write_iframe_playlist", "IFRAME_PLAYLIST"]
+__all__ = [
+    "IFrame",
+    "iframe_entries",
+    "iframe_playlist",
+    "write_iframe_playlist",
+    "IFRAME_PLAYLIST",
+]
 
 IFRAME_PLAYLIST = "iframes.m3u8"
 # tfhd flags
@@ -112,7 +118,13 @@ def write_iframe_playlist(folder: Path) -> tuple[int, int]:
     of scanning at normal speed), as RFC 8216 asks.
     """
     text = (folder / "index.m3u8").read_text()
-    entries = iframe_entries(folder)
+    playlist, rates = iframe_playlist(iframe_entries(folder), playlist_init(text) or "init.mp4")
+    (folder / IFRAME_PLAYLIST).write_text(playlist)
+    return rates
+
+
+def iframe_playlist(entries: list[IFrame], init: str) -> tuple[str, tuple[int, int]]:
+    """The I-frame playlist of `entries` and its (peak, average) bits per second."""
     target = max((round(e.duration + 0.4999) for e in entries), default=1)
     lines = [
         "#EXTM3U",
@@ -122,7 +134,7 @@ def write_iframe_playlist(folder: Path) -> tuple[int, int]:
         "#EXT-X-PLAYLIST-TYPE:VOD",
         "#EXT-X-I-FRAMES-ONLY",
         "#EXT-X-INDEPENDENT-SEGMENTS",
-        f'#EXT-X-MAP:URI="{playlist_init(text) or "init.mp4"}"',
+        f'#EXT-X-MAP:URI="{init}"',
     ]
     for entry in entries:
         lines += [
@@ -131,8 +143,7 @@ def write_iframe_playlist(folder: Path) -> tuple[int, int]:
             entry.uri,
         ]
     lines.append("#EXT-X-ENDLIST")
-    (folder / IFRAME_PLAYLIST).write_text("\n".join(lines) + "\n")
     rates = [e.length * 8 / e.duration for e in entries if e.duration > 0.5]
     total_s = sum(e.duration for e in entries)
     average = sum(e.length for e in entries) * 8 / total_s if total_s else 0
-    return int(max(rates, default=average)), int(average)
+    return "\n".join(lines) + "\n", (int(max(rates, default=average)), int(average))

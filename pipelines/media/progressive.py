@@ -5,13 +5,18 @@ place only when whole). A thread polls the variant folders, uploads each new seg
 immutable name and then the playlist that lists it (short-lived cache), and publishes the
 master as soon as every variant has a segment. `finish()` uploads the rest and turns each
 playlist into VOD with ENDLIST.
+
+A chunk of a chunked encode publishes less: the first chunk leaves its video playlists open
+(`open_ended`: EVENT, no ENDLIST, so players wait at its end for the join to list the rest),
+and later chunks publish their segments alone (`playlists=False`, no master): the join writes
+the playlists that name them.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from pipelines.context import Outputs
@@ -30,16 +35,20 @@ class ProgressivePublisher:
         outputs: Outputs,
         local_root: Path,
         variants: list[str],
-        master: Callable[[], str],
+        master: Callable[[], str] | None,
         *,
         prefix: str = "hls",
         started: float | None = None,
+        open_ended: Collection[str] = (),
+        playlists: bool = True,
     ) -> None:
         self.outputs = outputs
         self.local_root = local_root
         self.variants = variants
         self.master = master
         self.prefix = prefix
+        self.open_ended = set(open_ended)
+        self.playlists = playlists
         self.started = started if started is not None else time.monotonic()
         self.time_to_first_playable: float | None = None
         self._uploaded: dict[str, set[str]] = {v: set() for v in variants}
@@ -68,7 +77,7 @@ class ProgressivePublisher:
         for variant in self.variants:
             self._sync_variant(variant, final)
         ready = all(self._uploaded[v] - {"init"} for v in self.variants)
-        if ready and self.time_to_first_playable is None:
+        if ready and self.time_to_first_playable is None and self.master is not None:
             self.outputs.put_bytes(f"{self.prefix}/master.m3u8", self.master().encode(), live=True)
             self.time_to_first_playable = time.monotonic() - self.started
 
@@ -80,18 +89,24 @@ class ProgressivePublisher:
         text = playlist.read_text()
         done = self._uploaded[variant]
         init = playlist_init(text)
-        if init and "init" not in done:
+        if init and "init" not in done and self.playlists:
             self.outputs.put_file(f"{self.prefix}/{variant}/{init}", folder / init)
             done.add("init")
         for uri, _ in playlist_segments(text):
             if uri not in done:
                 self.outputs.put_file(f"{self.prefix}/{variant}/{uri}", folder / uri)
                 done.add(uri)
-        if final:
+        if not self.playlists:
+            return
+        if variant in self.open_ended:
+            # ffmpeg ends its own playlist; this one goes on in the chunks after it.
+            text = text.replace("#EXT-X-ENDLIST\n", "")
+        elif final:
             text = finalise_playlist(text)
         if final or self._playlists.get(variant) != text:
             key = f"{self.prefix}/{variant}/index.m3u8"
-            self.outputs.put_bytes(key, text.encode(), live=not final)
+            live = not final or variant in self.open_ended
+            self.outputs.put_bytes(key, text.encode(), live=live)
             self._playlists[variant] = text
 
     def finish(self) -> float | None:

@@ -19,7 +19,13 @@ so the offsets are made real in the media rather than described in metadata:
 
 from __future__ import annotations
 
-__all__ = ["AAC_PRIMING_SAMPLES", "audio_timing_filter", "video_timing_filter", "NO_B_FRAMES"]
+__all__ = [
+    "AAC_PRIMING_SAMPLES",
+    "audio_timing_filter",
+    "chunk_timing_filter",
+    "video_timing_filter",
+    "NO_B_FRAMES",
+]
 
 # ffmpeg's native AAC encoder's initial padding (AVCodecContext.initial_padding).
 AAC_PRIMING_SAMPLES = 1024
@@ -35,6 +41,25 @@ def video_timing_filter(fps: str, duration: float) -> str:
     return (
         f"fps=fps={fps}:start_time=0,"
         f"tpad=stop_mode=clone:stop_duration={duration:.3f},trim=end={duration:.3f}"
+    )
+
+
+def chunk_timing_filter(
+    fps: str, duration: float, seek_s: float, start_s: float, frames: int | None
+) -> str:
+    """The frames of one chunk of the video: those `video_timing_filter` makes from `start_s`
+    on (`frames` of them; to the end when None), with the same timestamps.
+
+    The input was opened `seek_s` seconds in (a little before `start_s`), and ffmpeg counts from
+    there: `setpts` puts the frames back on the whole video's clock, and the fps filter, started
+    at `start_s` (a frame of its grid), picks the same source frame for each slot as it does in
+    one pass, since it has seen the frames before it.
+    """
+    shift = f"setpts=PTS+{seek_s:.6f}/TB," if seek_s > 0 else ""
+    cut = f",trim=end_frame={frames}" if frames is not None else ""
+    return (
+        f"{shift}fps=fps={fps}:start_time={start_s:.6f},"
+        f"tpad=stop_mode=clone:stop_duration={duration:.3f},trim=end={duration:.3f}{cut}"
     )
 
 

@@ -11,21 +11,37 @@ filled from the live one) and encoded once, as a member of the audio group every
 plays with; the default track is also the audio-only variant and the MP3. A still picture with
 sound is encoded once, at one frame a second, in one rung. Timing: see timing.py. Playlists
 grow as EVENT and are published while the encode runs.
+
+A long video is encoded in chunks, each its own job (pipelines/chunks.py): a chunk encodes the
+ladder for its run of segments, with the segment names and timestamps of a single encode; the
+first chunk also encodes every audio rendition and the MP3, and publishes as it goes, so the
+beginning plays while later chunks encode. The step's whole job then joins the chunks'
+playlists (chunk_join.py) and writes the master, as one encode would.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import msgspec
 
+from pipelines.chunks import ChunkRange, ChunkRule, chunk_count, chunk_range
 from pipelines.context import AssetOut, StepContext, StepResult
 from pipelines.media.audio import hls_output_args
-from pipelines.media.errors import MediaRejected
+from pipelines.media.chunk_join import (
+    ChunkOutput,
+    check_joinable,
+    describe_folder,
+    joined_bandwidth,
+    joined_iframes,
+    joined_playlist,
+)
+from pipelines.media.errors import ChunksMismatch, MediaRejected
 from pipelines.media.hls import AAC_LC, AUDIO_GROUP, Variant, build_master, measure_bandwidth
-from pipelines.media.iframes import IFRAME_PLAYLIST, write_iframe_playlist
+from pipelines.media.iframes import IFRAME_PLAYLIST, iframe_playlist, write_iframe_playlist
 from pipelines.media.ladder import Rung, build_ladder, fps_expression
 from pipelines.media.loudness import Loudness, measure_loudness, normalise_filter
 from pipelines.media.mp3 import cover_input_args, mp3_output_args
@@ -33,7 +49,12 @@ from pipelines.media.probe import Probe, VideoInfo, input_args, probe_of
 from pipelines.media.progressive import ProgressivePublisher
 from pipelines.media.runner import FFMPEG, RunStats, run_ffmpeg
 from pipelines.media.still import STILL_FRAME_RATE, extract_still, is_still_picture
-from pipelines.media.timing import NO_B_FRAMES, audio_timing_filter, video_timing_filter
+from pipelines.media.timing import (
+    NO_B_FRAMES,
+    audio_timing_filter,
+    chunk_timing_filter,
+    video_timing_filter,
+)
 from pipelines.media.tracks import Track, tracks_of
 from settings import Settings
 
@@ -62,6 +83,10 @@ TONEMAP = (
 # mixes both, or an MPEG-2 file flagged "unknown", is safe; `parity=auto` takes the field order
 # from each frame.
 DEINTERLACE = "bwdif=mode=send_frame:parity=auto:deint=interlaced"
+# A chunk's input is opened this long before its first frame: the deinterlacer and the fps
+# filter see the frames before it, as they do in one pass; and read this long past its end.
+CHUNK_PREROLL_S = 2.0
+CHUNK_OVERRUN_S = 1.0
 
 
 class Encode(msgspec.Struct, kw_only=True, frozen=True):
@@ -91,11 +116,13 @@ def normalise_video_filter(video: VideoInfo, fps: float) -> str:
     return f"{deinterlace_filter(video)}fps={fps_expression(fps)},{picture_filter(video)}"
 
 
-def _audio_chains(probe: Probe, plan: Encode, loudness: dict[int, Loudness]) -> list[str]:
+def _audio_chains(
+    probe: Probe, plan: Encode, loudness: dict[int, Loudness], audio_input: int = 0
+) -> list[str]:
     chains = []
     for i, track in enumerate(plan.tracks):
         normalised = (
-            f"[0:{track.stream}]aformat=channel_layouts=stereo,"
+            f"[{audio_input}:{track.stream}]aformat=channel_layouts=stereo,"
             f"{normalise_filter(loudness[track.stream], AUDIO_RATE)}"
         )
         timing = audio_timing_filter(probe.duration, AUDIO_RATE)
@@ -110,17 +137,27 @@ def _audio_chains(probe: Probe, plan: Encode, loudness: dict[int, Loudness]) -> 
 
 
 def video_filter_graph(
-    probe: Probe, plan: Encode, loudness: dict[int, Loudness] | None = None
+    probe: Probe,
+    plan: Encode,
+    loudness: dict[int, Loudness] | None = None,
+    chunk: ChunkRange | None = None,
 ) -> str:
     """The picture decoded once, timed, made playable, split once and scaled per rung into
     `[v0]`, `[v1]`...; each audio track normalised and timed into `[a0]`, `[a1]`... and the
     default one's `[mp3]`. A still picture is read from input 1 (its PNG) instead of the video.
+    A chunk's picture is its range only, from input 0 opened at its seek point; its sound (the
+    first chunk's) is the whole, from input 1.
     """
     assert probe.video is not None
     fps = plan.rungs[0].frame_rate
     source = "[1:v]" if plan.still else f"[0:{probe.video.index}]"
     deinterlace = "" if plan.still else deinterlace_filter(probe.video)
-    timing = video_timing_filter(fps_expression(fps), probe.duration)
+    if chunk is None:
+        timing = video_timing_filter(fps_expression(fps), probe.duration)
+    else:
+        timing = chunk_timing_filter(
+            fps_expression(fps), probe.duration, _seek(chunk), chunk.start_s, chunk.frames
+        )
     labels = "".join(f"[s{i}]" for i in range(len(plan.rungs)))
     graph = [
         f"{source}{deinterlace}{timing},{picture_filter(probe.video)},"
@@ -130,20 +167,40 @@ def video_filter_graph(
         # A lower rung of a 50/60 fps source keeps every other frame.
         rate = f"fps={fps_expression(rung.frame_rate)}," if rung.frame_rate != fps else ""
         graph.append(f"[s{i}]{rate}scale={rung.width}:{rung.height}:flags=bicubic,setsar=1[v{i}]")
-    graph += _audio_chains(probe, plan, loudness or {})
+    graph += _audio_chains(probe, plan, loudness or {}, 0 if chunk is None else 1)
     return ";".join(graph)
 
 
-def _rung_args(rung: Rung, folder: Path, settings: Settings, label: str, still: bool) -> list[str]:
+def _seek(chunk: ChunkRange) -> float:
+    return max(0.0, chunk.start_s - CHUNK_PREROLL_S)
+
+
+def _rung_args(
+    rung: Rung,
+    folder: Path,
+    settings: Settings,
+    label: str,
+    still: bool,
+    chunk: ChunkRange | None = None,
+) -> list[str]:
     gop = max(1, round(rung.frame_rate * settings.hls_segment_s))
     tune = ["-tune", "stillimage"] if still else []
+    # A chunk's frames keep their place on the whole video's clock: ffmpeg must neither fill
+    # the time before them with copies (its default for a stream starting late) nor the muxer
+    # count from zero (frag_discont: each fragment's decode time is its own), and its segments
+    # are numbered on from the ones before.
+    chunked = [] if chunk is None else [
+        "-fps_mode", "passthrough",
+        "-hls_segment_options", "movflags=+frag_discont",
+        "-start_number", str(chunk.first_segment),
+    ]  # fmt: skip
     return [
         "-map", f"[{label}]",
         "-c:v", "libx264", "-preset", settings.x264_preset, *tune,
         "-profile:v", "high", "-level:v", f"{rung.level / 10:.1f}",
         "-b:v", str(rung.bitrate), "-maxrate", str(rung.maxrate), "-bufsize", str(rung.bufsize),
         "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-flags", "+cgop",
-        *NO_B_FRAMES, "-pix_fmt", "yuv420p",
+        *NO_B_FRAMES, "-pix_fmt", "yuv420p", *chunked,
         *hls_output_args(folder, settings.hls_segment_s),
     ]  # fmt: skip
 
@@ -155,16 +212,28 @@ def encode_command(
     loudness: dict[int, Loudness],
     hls_dir: Path,
     still: Path | None = None,
+    chunk: ChunkRange | None = None,
 ) -> list[str]:
+    """The one ffmpeg command of an encode, or of one chunk of it (`chunk`): the chunk's
+    picture from its own range of the source, and, when it has any audio tracks to encode (the
+    first chunk), the whole sound from a second opening of the source."""
     assert probe.video is not None
-    cmd = [FFMPEG, "-v", "warning", *input_args(ctx.source, probe.demuxer)]
+    cmd = [FFMPEG, "-v", "warning"]
+    if chunk is not None:
+        seek = _seek(chunk)
+        cmd += ["-ss", f"{seek:.6f}"] if seek > 0 else []
+        if not chunk.last:
+            cmd += ["-t", f"{chunk.end_s - seek + CHUNK_OVERRUN_S:.6f}"]
+    cmd += input_args(ctx.source, probe.demuxer)
     if still is not None:
         # The looped picture is an endless input: its own -t ends it with the sound.
         cmd += ["-loop", "1", "-framerate", f"{STILL_FRAME_RATE:g}", "-t", f"{probe.duration:.3f}"]
         cmd += cover_input_args(still)
-    cmd += ["-filter_complex", video_filter_graph(probe, plan, loudness)]
+    elif chunk is not None and plan.tracks:
+        cmd += input_args(ctx.source, probe.demuxer)
+    cmd += ["-filter_complex", video_filter_graph(probe, plan, loudness, chunk)]
     for i, rung in enumerate(plan.rungs):
-        cmd += _rung_args(rung, hls_dir / rung.name, ctx.settings, f"v{i}", plan.still)
+        cmd += _rung_args(rung, hls_dir / rung.name, ctx.settings, f"v{i}", plan.still, chunk)
     for i, track in enumerate(plan.tracks):
         cmd += ["-map", f"[a{i}]", "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2"]
         cmd += hls_output_args(hls_dir / track.folder, ctx.settings.hls_segment_s)
@@ -174,14 +243,21 @@ def encode_command(
     return cmd
 
 
-def _measured(hls_dir: Path | None, folder: str, nominal: int) -> tuple[int, int]:
+# (peak, average) bits per second by variant folder, measured by a chunked encode's join.
+Measured = dict[str, tuple[int, int]]
+
+
+def _measured(hls_dir: Path | Measured | None, folder: str, nominal: int) -> tuple[int, int]:
+    if isinstance(hls_dir, dict):
+        return hls_dir.get(folder, (nominal, nominal))
     if hls_dir is not None and (hls_dir / folder / "index.m3u8").is_file():
         return measure_bandwidth(hls_dir / folder)
     return nominal, nominal
 
 
-def audio_variants(tracks: list[Track], hls_dir: Path | None) -> list[Variant]:
-    """The audio group's members; the default one is also the audio-only variant."""
+def audio_variants(tracks: list[Track], hls_dir: Path | Measured | None) -> list[Variant]:
+    """The audio group's members; the default one is also the audio-only variant. Measured
+    from the segments in `hls_dir` (or given, by folder), nominal before they exist."""
     return [
         Variant(
             name=track.name,
@@ -201,7 +277,9 @@ def audio_variants(tracks: list[Track], hls_dir: Path | None) -> list[Variant]:
 
 
 def video_variants(
-    plan: Encode, hls_dir: Path | None, iframes: dict[str, tuple[int, int]] | None = None
+    plan: Encode,
+    hls_dir: Path | Measured | None,
+    iframes: dict[str, tuple[int, int]] | None = None,
 ) -> list[Variant]:
     """Master entries: measured from segments once they exist, nominal before."""
     audio = audio_variants(plan.tracks, hls_dir)
@@ -268,7 +346,11 @@ def _loudness(ctx: StepContext, probe: Probe) -> tuple[dict[int, Loudness], list
 
 
 def encode_video_step(ctx: StepContext) -> StepResult:
-    """Encode the ladder and audio renditions in one process; publish segments as they come."""
+    """Encode the ladder and audio renditions in one process; publish segments as they come.
+    A chunk's job (`ctx.chunk`) encodes its chunk; the whole job of a chunked encode (given its
+    chunks' results) joins them."""
+    if ctx.chunks:
+        return join_chunks(ctx)
     started = time.monotonic()
     probe = probe_of(ctx)
     if probe.video is None:
@@ -276,20 +358,27 @@ def encode_video_step(ctx: StepContext) -> StepResult:
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     still_path: Path | None = None
     if is_still_picture(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel):
+        if ctx.chunk > 1:
+            return StepResult(skipped="a still picture is encoded whole by the first chunk")
         still_path = extract_still(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel)
     plan = plan_encode(ctx, probe, still_path is not None)
-    loudness, measured = _loudness(ctx, probe)
+    chunk = _chunk_range(ctx, probe, plan) if ctx.chunk and still_path is None else None
+    if ctx.chunk > 1:
+        plan = msgspec.structs.replace(plan, tracks=[])  # the first chunk encodes the sound
+    loudness, measured = _loudness(ctx, probe) if plan.tracks else ({}, [])
     hls_dir = ctx.work_dir / "hls"
     # A retried step must not publish the segments of the attempt before it.
     shutil.rmtree(hls_dir, ignore_errors=True)
-    cmd = encode_command(ctx, probe, plan, loudness, hls_dir, still_path)
+    cmd = encode_command(ctx, probe, plan, loudness, hls_dir, still_path, chunk)
     names = [r.name for r in plan.rungs] + [t.folder for t in plan.tracks]
     publisher = ProgressivePublisher(
         ctx.outputs,
         hls_dir,
         names,
-        lambda: build_master(video_variants(plan, None)),
+        None if ctx.chunk > 1 else lambda: build_master(video_variants(plan, None)),
         started=started,
+        open_ended=[r.name for r in plan.rungs] if chunk is not None else (),
+        playlists=ctx.chunk <= 1,
     )
     with publisher:
         stats = run_ffmpeg(
@@ -298,9 +387,13 @@ def encode_video_step(ctx: StepContext) -> StepResult:
             cwd=ctx.work_dir,
             cancel=ctx.cancel,
             on_progress=ctx.on_progress,
-            duration=probe.duration,
+            duration=probe.duration if chunk is None or plan.tracks else chunk.end_s,
         )
     ttfp = publisher.finish()
+    cpu = round(stats.cpu_seconds + sum(s.cpu_seconds for s in measured), 3)
+    ttfp = round(ttfp, 3) if ttfp is not None else None
+    if ctx.chunk:
+        return _chunk_result(ctx, plan, loudness, hls_dir, chunk, cpu, ttfp, probe.duration)
     iframes = {}
     for rung in plan.rungs:
         iframes[rung.name] = write_iframe_playlist(hls_dir / rung.name)
@@ -315,18 +408,104 @@ def encode_video_step(ctx: StepContext) -> StepResult:
         assets.append(AssetOut(kind="mp3", key=MP3_KEY, bytes=mp3_bytes, bitrate=128_000))
     return StepResult(
         assets=assets,
-        data={
-            "variants": msgspec.to_builtins(variants),
-            "rungs": msgspec.to_builtins(plan.rungs),
-            "tracks": msgspec.to_builtins(plan.tracks),
-            "loudness": {str(k): msgspec.to_builtins(v) for k, v in loudness.items()},
-            "still": plan.still,
-            "master_key": MASTER_KEY,
-            "mp3_key": MP3_KEY if plan.tracks else None,
-        },
+        data=_encode_data(plan, variants, _loudness_data(loudness)),
         media_seconds=probe.duration,
-        cpu_seconds=round(stats.cpu_seconds + sum(s.cpu_seconds for s in measured), 3),
-        time_to_first_playable=round(ttfp, 3) if ttfp is not None else None,
+        cpu_seconds=cpu,
+        time_to_first_playable=ttfp,
+    )
+
+
+def _loudness_data(loudness: dict[int, Loudness]) -> dict[str, object]:
+    return {str(k): msgspec.to_builtins(v) for k, v in loudness.items()}
+
+
+def _encode_data(plan: Encode, variants: list[Variant], loudness: object) -> dict[str, object]:
+    """What the encode tells later steps (publish, an added track): the same whole or chunked."""
+    return {
+        "variants": msgspec.to_builtins(variants),
+        "rungs": msgspec.to_builtins(plan.rungs),
+        "tracks": msgspec.to_builtins(plan.tracks),
+        "loudness": loudness,
+        "still": plan.still,
+        "master_key": MASTER_KEY,
+        "mp3_key": MP3_KEY if plan.tracks else None,
+    }
+
+
+def _chunk_range(ctx: StepContext, probe: Probe, plan: Encode) -> ChunkRange:
+    rule = ChunkRule.from_settings(ctx.settings)
+    count = chunk_count(probe.duration, rule)
+    if ctx.chunk > count:
+        raise ChunksMismatch(f"chunk {ctx.chunk} of a video now cut into {count} chunks")
+    rate = Fraction(fps_expression(plan.rungs[0].frame_rate))
+    return chunk_range(ctx.chunk, count, probe.duration, rate, rule)
+
+
+def _chunk_result(
+    ctx: StepContext,
+    plan: Encode,
+    loudness: dict[int, Loudness],
+    hls_dir: Path,
+    chunk: ChunkRange | None,
+    cpu: float,
+    ttfp: float | None,
+    duration: float,
+) -> StepResult:
+    """A chunk's description of what it made, for the join; the first chunk's also says what the
+    encode is (its rungs and tracks) and stores the MP3. A still picture's only chunk is whole."""
+    folders = {r.name: describe_folder(hls_dir / r.name, iframes=True) for r in plan.rungs}
+    folders |= {t.folder: describe_folder(hls_dir / t.folder, iframes=False) for t in plan.tracks}
+    first_segment = chunk.first_segment if chunk is not None else 0
+    output = ChunkOutput(number=ctx.chunk, first_segment=first_segment, folders=folders)
+    data: dict[str, object] = {"chunk": msgspec.to_builtins(output)}
+    if ctx.chunk == 1:
+        mp3_bytes = ctx.outputs.put_file(MP3_KEY, ctx.work_dir / "audio.mp3") if plan.tracks else 0
+        data |= _encode_data(plan, [], _loudness_data(loudness)) | {"mp3_bytes": mp3_bytes}
+    start, end = (chunk.start_s, chunk.end_s) if chunk is not None else (0.0, duration)
+    return StepResult(
+        data=data,
+        media_seconds=round(end - start, 3),
+        cpu_seconds=cpu,
+        time_to_first_playable=ttfp,
+    )
+
+
+def join_chunks(ctx: StepContext) -> StepResult:
+    """The whole job of a chunked encode: the variant and I-frame playlists of the chunks' segments
+    end to end, and the master, as one encode writes them (from the chunks' descriptions; no
+    media is read)."""
+    if 1 not in ctx.chunks:
+        raise ChunksMismatch("the first chunk's result is missing")
+    first = ctx.chunks[1].data
+    plan = Encode(
+        rungs=msgspec.convert(first["rungs"], list[Rung]),
+        tracks=msgspec.convert(first["tracks"], list[Track]),
+        still=bool(first["still"]),
+    )
+    outputs = [
+        msgspec.convert(ctx.chunks[n].data["chunk"], ChunkOutput) for n in sorted(ctx.chunks)
+    ]
+    check_joinable(outputs, [r.name for r in plan.rungs])
+    measured: Measured = {}
+    for name in [r.name for r in plan.rungs] + [t.folder for t in plan.tracks]:
+        parts = [output.folders[name] for output in outputs if name in output.folders]
+        ctx.outputs.put_bytes(f"hls/{name}/index.m3u8", joined_playlist(parts).encode())
+        measured[name] = joined_bandwidth(parts)
+    iframes = {}
+    for rung in plan.rungs:
+        parts = [output.folders[rung.name] for output in outputs]
+        text, iframes[rung.name] = iframe_playlist(joined_iframes(parts), parts[0].init)
+        ctx.outputs.put_bytes(f"hls/{rung.name}/{IFRAME_PLAYLIST}", text.encode())
+    variants = video_variants(plan, measured, iframes)
+    ctx.outputs.put_bytes(MASTER_KEY, build_master(variants).encode(), live=True)
+    assets = [_asset(v) for v in variants]
+    if plan.tracks:
+        mp3_bytes = int(first.get("mp3_bytes") or 0)
+        assets.append(AssetOut(kind="mp3", key=MP3_KEY, bytes=mp3_bytes, bitrate=128_000))
+    return StepResult(
+        assets=assets,
+        data=_encode_data(plan, variants, first["loudness"]),
+        time_to_first_playable=ctx.chunks[1].time_to_first_playable,
     )
 
 
