@@ -16,6 +16,7 @@ from api.auth.tokens import AuthUser
 from api.errors import NotFound
 from api.series.controller import series_out
 from api.web import library, my_listening
+from api.web.sermon_comments import sermon_comments
 from api.web.templating import page
 from models.catalog.schemas import CatalogQuery
 from models.catalog.search import catalog_page
@@ -89,6 +90,7 @@ class ListeningPages(Controller):
             "player.html",
             title=data.content.title,
             data=data,
+            comments=await sermon_comments(db, settings, data.content, user),
             mine=mine,
             start=max(t, 0.0) if t > 0 else mine.resume_at,
             url=f"{settings.public_base_url.rstrip('/')}/library/{content_id}",

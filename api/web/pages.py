@@ -28,8 +28,10 @@ NAV: list[NavLink] = [
     NavLink("Playlists", "/playlists"),
     NavLink("Stories", "/stories"),
     NavLink("Live", "/live"),
+    NavLink("Community", "/community"),  # visitors are asked to sign in
     NavLink("Studio", "/studio", roles=("creator", "admin")),
     NavLink("Admin", "/admin", roles=("admin",)),
+    NavLink("Moderation", "/moderation", roles=("moderator", "admin")),
 ]
 
 

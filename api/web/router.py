@@ -11,10 +11,12 @@ from litestar import Router
 from api.web.account import AccountPages
 from api.web.admin import AdminPages
 from api.web.assets import static_file
+from api.web.community import CommunityPages
 from api.web.embed import EmbedPages
 from api.web.errors import PAGE_EXCEPTION_HANDLERS
 from api.web.listening import ListeningPages
 from api.web.live import LivePages
+from api.web.moderation import ModerationPages
 from api.web.playlists import PlaylistPages
 from api.web.security import PageHeaders
 from api.web.session import page_middleware
@@ -32,6 +34,8 @@ PAGE_GROUPS: list[Any] = [
     AccountPages,
     StudioPages,
     AdminPages,
+    CommunityPages,
+    ModerationPages,
 ]
 
 

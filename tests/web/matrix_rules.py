@@ -7,6 +7,8 @@ from __future__ import annotations
 PUBLIC = "public"  # anyone, signed in or not
 CREATOR = "creator"  # creators and admins (others: sign in, or 403)
 ADMIN = "admin"  # admins only
+MEMBER = "member"  # any signed-in account (a visitor: sign in)
+MODERATOR = "moderator"  # moderators and admins (others: sign in, or 403)
 FORM = "form"  # a POST: refused without the CSRF token, whoever sends it
 
 RULES: dict[tuple[str, str], str] = {
@@ -36,5 +38,9 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/jobs/retry"): FORM,
     ("POST", "/admin/users/{user_id:str}/role"): FORM,
     ("POST", "/admin/users/{user_id:str}/disabled"): FORM,
+    ("GET", "/community"): MEMBER,
+    ("GET", "/community/{post_id:str}"): MEMBER,  # what load_post allows
+    ("GET", "/community/{post_id:str}/card"): MEMBER,
+    ("GET", "/moderation"): MODERATOR,
 }
 ROUTES = frozenset(RULES)

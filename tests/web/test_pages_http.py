@@ -104,7 +104,7 @@ def test_every_page_route_states_who_may_open_it_and_keeps_to_it(
 ) -> None:
     from litestar.routes import HTTPRoute
 
-    from tests.web.matrix_rules import ADMIN, CREATOR, FORM, PUBLIC, RULES
+    from tests.web.matrix_rules import ADMIN, CREATOR, FORM, MEMBER, MODERATOR, PUBLIC, RULES
 
     pages = {
         (method, route.path)
@@ -120,7 +120,7 @@ def test_every_page_route_states_who_may_open_it_and_keeps_to_it(
     callers = {"anonymous": None, "listener": accounts.make("listener"), "creator": owner}
     callers["admin"] = accounts.make("admin")
     values = {"content_id": sermon, "series_id": "none", "session_id": "none", "job_id": "none"}
-    values |= {"user_id": "none", "tag": "x", "name": "css/site.css"}
+    values |= {"user_id": "none", "tag": "x", "name": "css/site.css", "post_id": "none"}
     values |= {"playlist_id": "none", "story_id": "none"}
     for (method, template), rule in sorted(RULES.items()):
         path = template
@@ -135,6 +135,8 @@ def test_every_page_route_states_who_may_open_it_and_keeps_to_it(
                 PUBLIC: True,
                 CREATOR: who in ("creator", "admin"),
                 ADMIN: who == "admin",
+                MEMBER: who != "anonymous",
+                MODERATOR: who == "admin",  # the callers here hold no moderator
                 FORM: False,
             }[rule]
             if allowed:
