@@ -32,6 +32,8 @@ class AdminJobOut(msgspec.Struct, kw_only=True):
     media_seconds: float | None
     # The language of the track an add_audio_track job adds; '' for every other step.
     track: str = ""
+    # A long video's encode runs as chunks (1, 2, ...) joined by the step's whole job (0).
+    chunk: int = 0
 
 
 class AdminJobDetailOut(AdminJobOut, kw_only=True):

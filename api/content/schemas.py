@@ -69,6 +69,8 @@ class JobOut(msgspec.Struct):
     started_at: datetime | None
     finished_at: datetime | None
     cpu_seconds: float | None
+    # A long video's encode runs as chunks (1, 2, ...) joined by the step's whole job (0).
+    chunk: int = 0
 
 
 class AssetOut(msgspec.Struct):

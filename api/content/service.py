@@ -79,6 +79,7 @@ def job_out(job: Job) -> JobOut:
         started_at=job.started_at,
         finished_at=job.finished_at,
         cpu_seconds=job.cpu_seconds,
+        chunk=job.chunk,
     )
 
 

@@ -18,6 +18,7 @@ from settings import get_settings
 from tests.conftest import wait_for_status
 from tests.jobs.conftest import make_video, upload
 from tests.pipelines.conftest import decodes_to_the_end
+from tests.web.test_pages_http import sign_in
 from workers import control
 from workers.db import session_scope
 from workers.orchestrator import JobState, Planned, decide
@@ -159,3 +160,20 @@ def test_cancelling_one_chunk_cancels_every_unfinished_chunk(clean_db: None) -> 
         content = session.get(Content, content_id)
         assert content is not None and content.status == "failed"
         assert content.error is not None and content.error.startswith("encode_video chunk")
+
+
+def test_the_job_views_show_each_chunk(client, accounts) -> None:  # type: ignore[no-untyped-def]
+    content_id, _ = _content_with_chunks(["succeeded", "running", "queued"])
+    admin_user = accounts.make("admin")
+    admin = accounts.auth(admin_user)
+    listed = client.get(f"/api/v1/admin/jobs?content_id={content_id}", headers=admin)
+    assert listed.status_code == 200, listed.text
+    assert sorted(job["chunk"] for job in listed.json()["jobs"]) == [1, 2, 3]
+    # The content's own view (the studio's) lists each chunk too.
+    content = client.get(f"/api/v1/content/{content_id}", headers=admin).json()
+    assert sorted(job["chunk"] for job in content["jobs"]) == [1, 2, 3]
+    # And the admins' dashboard names each chunk beside its step.
+    sign_in(client, admin_user)
+    page = client.get("/admin", params={"content_id": content_id})
+    assert page.status_code == 200, page.text
+    assert all(f'encode_video <span class="chunk">chunk {n}</span>' in page.text for n in (1, 2, 3))

@@ -18,13 +18,15 @@ function setStatus(status) {
 }
 
 function showJob(job) {
-  jobs.set(job.step, job);
-  let row = steps.querySelector(`[data-step="${job.step}"]`);
+  // A long video's encode runs as chunks, each a row of its own ("encode_video chunk 2").
+  const name = job.chunk ? `${job.step} chunk ${job.chunk}` : job.step;
+  jobs.set(name, job);
+  let row = steps.querySelector(`[data-step="${name}"]`);
   if (!row) {
     row = document.createElement("li");
-    row.dataset.step = job.step;
+    row.dataset.step = name;
     row.innerHTML = '<span class="step-name"></span> <span class="step-status"></span>';
-    row.querySelector(".step-name").textContent = job.step;
+    row.querySelector(".step-name").textContent = name;
     steps.append(row);
   }
   const label = job.status === "running" ? `running ${Math.round((job.progress || 0) * 100)} %` : job.status;
