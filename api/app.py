@@ -30,6 +30,7 @@ from api.event_streams import channels_plugin
 from api.health import healthz, readyz
 from api.live.controller import LiveController
 from api.metrics import MetricsController, prometheus
+from api.openapi_errors import ErrorShapeDocs
 from api.platform import PLATFORM_HANDLERS
 from api.response_cache import ChangeListener, ResponseCache, ResponseCacheMiddleware
 from api.series.controller import SeriesController, all_sermons_feed
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(settings),
         dependencies=DEPENDENCIES,
         lifespan=[resources],
-        plugins=[channels_plugin(settings)],
+        plugins=[channels_plugin(settings), ErrorShapeDocs()],
         state=_initial_state(settings),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores={STORE: rate_limit_store(settings)},

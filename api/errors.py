@@ -1,6 +1,7 @@
-"""API errors: one class tree with a stable `code`, turned into JSON in one place.
+"""API errors: one class tree with a stable `code`, turned into JSON in one place, in one shape
+(`ErrorOut`: {code, detail, extra?}), which /schema documents (api/openapi_errors.py).
 
-ApiError                      {code, detail}
+ApiError                      {code, detail, extra?}
  ├── NotFound, Unauthorized, Forbidden, Conflict, InvalidInput, RateLimited, Upload*, ...
  └── ServiceUnavailable       503, with Retry-After
       ├── RedisUnavailable     Redis (queues, events, rate limits) is not answering
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.exceptions import ValidationException as LitestarValidation
@@ -28,6 +30,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from models.errors import DataError
 
 log = logging.getLogger(__name__)
+
+
+class ErrorOut(msgspec.Struct, kw_only=True):
+    """Every error's body: a stable `code` to branch on, a `detail` a person can act on, and
+    `extra` facts when there are some (the fields a validation refused, the parts missing)."""
+
+    code: str
+    detail: str
+    extra: dict[str, Any] | list[Any] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ApiError(Exception):
@@ -111,23 +122,14 @@ class DatabaseUnavailable(ServiceUnavailable):
 RETRY_AFTER_S = 5
 
 
-def _documented(body: dict[str, Any], status_code: int) -> dict[str, Any]:
-    """Litestar's OpenAPI documents every operation's 400 as {status_code, detail, extra}: a 400
-    carries `status_code` too, so clients generated from /schema read it (schemathesis checks)."""
-    return {**body, "status_code": status_code} if status_code == 400 else body
+def _body(code: str, detail: str, extra: Any = None) -> ErrorOut:
+    return ErrorOut(code=code, detail=detail, extra=extra or msgspec.UNSET)
 
 
-def _body(code: str, detail: str, extra: Any = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "detail": detail}
-    if extra:
-        body["extra"] = extra
-    return body
-
-
-def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[dict[str, Any]]:
+def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorOut]:
     unavailable = isinstance(exc, ServiceUnavailable)
     return Response(
-        _documented(_body(exc.code, exc.detail, exc.extra), exc.status_code),
+        _body(exc.code, exc.detail, exc.extra),
         status_code=exc.status_code,
         media_type=MediaType.JSON,
         headers={"retry-after": str(RETRY_AFTER_S)} if unavailable else None,
@@ -154,9 +156,7 @@ def _no_body(extra: Any) -> bool:
     )
 
 
-def http_error_handler(
-    request: Request[Any, Any, Any], exc: HTTPException
-) -> Response[dict[str, Any]]:
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorOut]:
     if exc.status_code >= 500:
         log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
     detail = str(exc.detail)
@@ -172,16 +172,14 @@ def http_error_handler(
     else:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
     return Response(
-        _documented(_body(code, detail, extra), exc.status_code),
+        _body(code, detail, extra),
         status_code=exc.status_code,
         media_type=MediaType.JSON,
         headers=exc.headers,
     )
 
 
-def internal_error_handler(
-    request: Request[Any, Any, Any], exc: Exception
-) -> Response[dict[str, Any]]:
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
     # The traceback goes to the log; the caller gets a code, never internals or secrets.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return Response(
@@ -222,9 +220,7 @@ def lost_redis(exc: BaseException) -> bool:
     return isinstance(exc, RedisConnectionError | RedisTimeoutError)
 
 
-def database_error_handler(
-    request: Request[Any, Any, Any], exc: DBAPIError
-) -> Response[dict[str, Any]]:
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[ErrorOut]:
     """Text PostgreSQL refuses is the caller's mistake (a 422), found by schemathesis; a lost
     connection is an outage (a 503); any other database error is ours."""
     if lost_database(exc):
@@ -242,7 +238,7 @@ def database_error_handler(
     return internal_error_handler(request, exc)
 
 
-def data_error_handler(request: Request[Any, Any, Any], exc: DataError) -> Response[dict[str, Any]]:
+def data_error_handler(request: Request[Any, Any, Any], exc: DataError) -> Response[ErrorOut]:
     """A rule of the data (models/errors.py) refused what the caller sent: their mistake, a 422
     with the rule's own code when it has one."""
     error = InvalidInput(str(exc))
@@ -250,9 +246,7 @@ def data_error_handler(request: Request[Any, Any, Any], exc: DataError) -> Respo
     return api_error_handler(request, error)
 
 
-def pool_timeout_handler(
-    request: Request[Any, Any, Any], exc: PoolTimeout
-) -> Response[dict[str, Any]]:
+def pool_timeout_handler(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[ErrorOut]:
     log.warning("no database connection for %s %s: %s", request.method, request.url.path, exc)
     return api_error_handler(request, database_unavailable())
 
@@ -277,7 +271,7 @@ def _raised_reading_the_body(exc: BaseException) -> bool:
 
 def body_error_handler(
     request: Request[Any, Any, Any], exc: RecursionError | UnicodeDecodeError
-) -> Response[dict[str, Any]]:
+) -> Response[ErrorOut]:
     """A body too deeply nested for the JSON decoder, or not UTF-8: the caller's mistake."""
     if not _raised_reading_the_body(exc):
         return internal_error_handler(request, exc)
@@ -288,7 +282,7 @@ def body_error_handler(
     return api_error_handler(request, ApiError(detail))
 
 
-def os_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[dict[str, Any]]:
+def os_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[ErrorOut]:
     """asyncpg lets a refused or unresolvable database connection out as a bare OSError
     (SQLAlchemy wraps only what the driver raises as its own errors): where the driver raised
     it, it is the database's outage."""
@@ -298,9 +292,7 @@ def os_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[
     return internal_error_handler(request, exc)
 
 
-def redis_error_handler(
-    request: Request[Any, Any, Any], exc: RedisError
-) -> Response[dict[str, Any]]:
+def redis_error_handler(request: Request[Any, Any, Any], exc: RedisError) -> Response[ErrorOut]:
     if lost_redis(exc):
         log.warning("Redis unavailable on %s %s: %s", request.method, request.url.path, exc)
         return api_error_handler(request, redis_unavailable())

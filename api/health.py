@@ -33,10 +33,11 @@ async def readyz(state: State) -> Response[dict[str, Any]]:
         checks["redis"] = f"unreachable: {type(exc).__name__}"
     failing = [name for name, status in checks.items() if status != "ok"]
     if failing:
+        # The one error shape (api/errors.py), the checks as its extra facts.
         body = {
             "code": "not_ready",
             "detail": f"{', '.join(failing)} not reachable",
-            "checks": checks,
+            "extra": {"checks": checks},
         }
         return Response(body, status_code=503)
     return Response({"status": "ok", "checks": checks}, status_code=200)
