@@ -5,6 +5,7 @@ older than the grace period) on local storage and on S3."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -237,3 +238,44 @@ def test_the_clock_runs_the_orphan_sweep() -> None:
 
     assert "workers.clock.orphans:sweep_orphans" in {path for _, path in PERIODIC}
     assert get_settings().orphan_grace_s == 24 * 3600  # the default grace: a day
+
+
+def test_a_delete_aborts_an_open_direct_upload_and_its_complete_answers_404(
+    s3: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+    from pipelines.storage import multipart
+
+    part = 64 * 1024  # tiny parts: the moto server accepts them
+    monkeypatch.setattr(multipart, "MIN_PART_SIZE", part)
+    body = os.urandom(part + 10)
+    with TestClient(create_app(s3), base_url="http://testserver.local") as api:
+        accounts = Accounts(api)
+        headers = accounts.auth(accounts.make("creator"))
+        content_id = api.post("/api/v1/content", json={"title": "Sunday"}, headers=headers).json()[
+            "id"
+        ]
+        started = api.post(
+            f"/api/v1/content/{content_id}/uploads",
+            json={"bytes": len(body), "filename": "sermon.m4a"},
+            headers=headers,
+        ).json()
+        with httpx.Client(timeout=30) as http:
+            for url in started["part_urls"]:
+                n, size = url["part_number"], started["part_size"]
+                sent = http.put(url["url"], content=body[(n - 1) * size : n * size])
+                assert sent.status_code == 200
+        storage = storage_from_settings(s3)
+        assert len(multipart.pending_uploads(storage, f"sources/{content_id}/")) == 1
+
+        assert api.delete(f"/api/v1/content/{content_id}", headers=headers).status_code == 204
+        assert multipart.pending_uploads(storage, f"sources/{content_id}/") == []  # parts freed
+        late = api.post(
+            f"/api/v1/content/{content_id}/uploads/{started['upload_id']}/complete",
+            headers=headers,
+        )
+    assert late.status_code == 404 and late.json()["code"] == "not_found", late.text
+    assert storage.list_keys(f"sources/{content_id}/") == []
