@@ -109,6 +109,8 @@ def record_success(
     with transaction() as connection:
         content = lock_content(connection, content_id)
         if content is None:
+            # Deleted: what the step wrote is gone already, removed when the step ended
+            # (workers/gone_content.py) or by the delete itself if it committed after that.
             return None
         event = jobs.succeed(
             connection,
