@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import msgspec
 from sqlalchemy import delete, select
@@ -50,8 +51,8 @@ def added_track_key(content_id: str, language: str, filename: str = "") -> str:
     return f"sources/{content_id}/tracks/{language}/{uuid.uuid4().hex}{suffix}"
 
 
-async def _own_languages(db: AsyncSession, content: Content) -> set[str]:
-    """The languages of the video's own audio tracks, from its served encode."""
+async def _own_tracks(db: AsyncSession, content: Content) -> list[dict[str, Any]]:
+    """The video's own audio renditions, from its served encode."""
     result = await db.scalar(
         select(Job.result).where(
             Job.content_id == content.id,
@@ -61,7 +62,7 @@ async def _own_languages(db: AsyncSession, content: Content) -> set[str]:
         )
     )
     variants = ((result or {}).get("data") or {}).get("variants") or []
-    return {v["language"] for v in variants if v.get("group_id") and v.get("language")}
+    return [v for v in variants if v.get("group_id")]
 
 
 async def unfinished_track_jobs(db: AsyncSession, content_id: str) -> list[str]:
@@ -80,7 +81,11 @@ async def check_can_add(db: AsyncSession, content: Content, language: str) -> No
         raise Conflict("audio tracks are added to a video once it has been processed")
     if content.status != "ready":
         raise Conflict(f"the video is {content.status}; add a track once it is ready")
-    if language in await _own_languages(db, content):
+    own = await _own_tracks(db, content)
+    if not own:
+        # Its variants name no audio group: a player would never offer the track.
+        raise Conflict("the video has no sound of its own; upload it again with its sound")
+    if language in {track.get("language") for track in own}:
         raise Conflict(f"the video already has a {track_name(language)} ({language}) track")
     if language in await unfinished_track_jobs(db, content.id):
         raise Conflict(f"a {language} track is being added; send another once it is done")

@@ -267,3 +267,26 @@ def test_two_added_languages_coexist_and_a_new_generation_gets_them_again(
     for member in audio[1:]:
         probed = _ffprobe(master_path.parent / member["URI"])
         assert float(probed["format"]["duration"]) == pytest.approx(VIDEO_S, abs=0.1)
+
+
+def test_an_audio_sermon_or_a_silent_video_takes_no_added_track(
+    client, accounts, worker, media: Path, interpreter_m4a: Path
+) -> None:  # type: ignore[no-untyped-def]
+    headers = accounts.auth(accounts.make("creator"))
+    silent = _make(
+        media / "silent.mp4", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=3",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+    )  # fmt: skip
+    refusals = {}
+    for source in (silent, interpreter_m4a):
+        content_id = upload(client, headers, source)
+        ready = wait_for_status(client, content_id, headers, {"ready", "failed"})
+        assert ready["status"] == "ready", ready
+        refused = _put_track(client, content_id, "es", interpreter_m4a.read_bytes(), headers)
+        assert refused.status_code == 409, refused.text
+        refusals[source.name] = refused.json()["detail"]
+        assert _tracks(client, content_id, headers) == []
+    assert refusals == {
+        "silent.mp4": "the video has no sound of its own; upload it again with its sound",
+        "interpreter.m4a": "audio tracks are added to a video once it has been processed",
+    }
