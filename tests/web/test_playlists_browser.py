@@ -148,13 +148,17 @@ def test_a_member_makes_a_playlist_reorders_it_and_plays_it_through(
     page.get_by_label("Title").fill("Evening walk")
     page.get_by_label("Who can see it").select_option(label="Everyone")
     page.get_by_role("button", name="Save settings").click()
-    page.wait_for_function("() => document.querySelector('.playlist-status').textContent === 'Saved.'")
+    page.wait_for_function(
+        "() => document.querySelector('.playlist-status').textContent === 'Saved.'"
+    )
     assert page.locator("h1").inner_text() == "Evening walk"
     stored = _api(site, member, "GET", f"/playlists/{playlist_id}").json()
     assert (stored["title"], stored["visibility"]) == ("Evening walk", "public")
 
     # A sermon made private later leaves the others' view of the playlist (not its owner's).
-    hidden = site.api("creator", "PATCH", f"/content/{sermons['first']}", json={"visibility": "private"})
+    hidden = site.api(
+        "creator", "PATCH", f"/content/{sermons['first']}", json={"visibility": "private"}
+    )
     assert hidden.status_code == 200, hidden.text
     try:
         visitor = new_page()
@@ -209,7 +213,9 @@ def test_a_sermon_stopped_halfway_continues_on_another_device(
         "title": "Advent readings", "visibility": "public", "curated": True,
     })  # fmt: skip
     assert curated.status_code == 201, curated.text
-    site.api("creator", "POST", f"/playlists/{curated.json()['id']}/items", json={"content_id": long_id})
+    site.api(
+        "creator", "POST", f"/playlists/{curated.json()['id']}/items", json={"content_id": long_id}
+    )
 
     phone = new_page()
     sign_in(phone, site.base, member, then="/")
