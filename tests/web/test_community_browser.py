@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import update
 
 from models import User
+from tests.platform.images import photo
+from tests.sermons import make_sermon
 from tests.web.conftest import Site, axe, sign_in
 from workers.db import session_scope
 
@@ -171,3 +173,77 @@ def test_the_word_list_holds_a_post_until_a_moderator_approves_it(
     _card(member, "youth group lottery").wait_for(timeout=10_000)
     page.locator(".words li", has_text="lottery").get_by_role("button").click()
     page.wait_for_selector(".moderation-status:has-text('off the list')", timeout=10_000)
+
+
+def test_a_post_with_a_photo_and_a_sermon_then_edited_answered_and_its_reply_deleted(
+    site: Site, page: Any, tmp_path: Any
+) -> None:
+    owner_id = site.api("creator", "GET", "/auth/me").json()["id"]
+    sermon = make_sermon(owner_id, title="The Sower and the Seed", speaker="Pastor Ann")
+    picture = tmp_path / "harvest.jpg"
+    picture.write_bytes(photo(1200, 800))
+
+    sign_in(page, site.base, site.user("moderator"), then="/community")
+    page.get_by_label("Your words").fill("Harvest festival photos!")
+    page.get_by_label("A photo").set_input_files(str(picture))
+    page.get_by_label("A sermon to share").fill(f"{site.base}/library/{sermon}?t=30")
+    page.get_by_role("button", name="Post", exact=True).click()
+    card = _card(page, "Harvest festival photos!")
+    card.wait_for(timeout=20_000)
+    image = card.locator("picture img")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=10_000
+    )
+    assert card.get_by_role("link", name="The Sower and the Seed").get_attribute("href") == (
+        f"/library/{sermon}"
+    )
+    axe(page)
+
+    card.locator("summary", has_text="Edit").click()
+    card.get_by_label("Text").fill("Harvest festival photos, with thanks to the flower team!")
+    card.get_by_role("button", name="Save").click()
+    page.wait_for_selector("article.post:has-text('with thanks to the flower team')")
+    assert "edited" in _card(page, "flower team").inner_text()
+
+    # A comment and a reply on the post's page, then the reply deleted.
+    _card(page, "flower team").get_by_role("link", name="0 comments").click()
+    page.get_by_label("Your comment").fill("Beautiful flowers")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    page.wait_for_selector(".comments > li:has-text('Beautiful flowers')", timeout=10_000)
+    page.locator(".comments > li summary", has_text="Reply").click()
+    page.get_by_label("Your reply").fill("Thank you, Ruth arranged them")
+    page.get_by_role("button", name="Reply", exact=True).click()
+    reply = page.locator(".replies li", has_text="Ruth arranged them")
+    reply.wait_for(timeout=10_000)
+    axe(page)
+    reply.get_by_role("button", name="Delete this comment").click()
+    reply.wait_for(state="detached", timeout=10_000)
+    page.reload()
+    assert "Ruth arranged them" not in page.content()
+    assert "Beautiful flowers" in page.content()
+
+
+def test_a_member_comments_on_a_sermon_from_its_player_page(
+    site: Site, page: Any, new_page: Callable[[], Any]
+) -> None:
+    owner_id = site.api("creator", "GET", "/auth/me").json()["id"]
+    sermon = make_sermon(owner_id, title="Mustard Seed Faith")
+    switched = site.api(
+        "creator", "PUT", f"/content/{sermon}/comments/enabled", json={"enabled": True}
+    )
+    assert switched.status_code == 200, switched.text
+    visitor = new_page()
+    visitor.goto(f"{site.base}/library/{sermon}")
+    assert "to comment" in visitor.locator(".sermon-comments").inner_text()
+    axe(visitor)
+
+    sign_in(page, site.base, site.user("listener"), then=f"/library/{sermon}")
+    comments = page.locator(".sermon-comments")
+    comments.get_by_label("Your comment").fill("Small faith, big God")
+    comments.get_by_role("button", name="Comment", exact=True).click()
+    page.wait_for_selector(".sermon-comments .comments li:has-text('Small faith')", timeout=10_000)
+    assert page.locator(".sermon-comments .form-status").inner_text() == "Your comment is posted."
+    axe(page)
+    visitor.reload()
+    assert "Small faith, big God" in visitor.locator(".sermon-comments").inner_text()
