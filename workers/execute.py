@@ -70,6 +70,7 @@ class Heartbeat:
                     "attempts": self.claim.attempt,
                     "error": None,
                     **({"chunk": self.claim.chunk} if self.claim.chunk else {}),
+                    **({"track": self.claim.track} if self.claim.track else {}),
                 },
             )
 

@@ -43,6 +43,7 @@ _EVENT_COLUMNS = (
     JOBS.c.attempts,
     JOBS.c.error,
     JOBS.c.chunk,
+    JOBS.c.track,
 )
 
 
@@ -55,6 +56,7 @@ class Claim(msgspec.Struct, frozen=True):
     attempt: int
     max_attempts: int
     chunk: int = 0  # of a chunked step (1, 2, ...); 0 for a whole step
+    track: str = ""  # the language an add_audio_track job adds; '' for every other step
 
     @property
     def attempts_left(self) -> bool:
@@ -110,6 +112,8 @@ def job_event(row: Any) -> dict[str, Any]:
     }
     if row.chunk:
         event["chunk"] = row.chunk
+    if row.track:
+        event["track"] = row.track
     return event
 
 
@@ -203,7 +207,9 @@ def claim(job_id: str, message_id: str) -> Claim:
             ).one()
         if not decision.run:
             return None, job_event(row), row.content_id
-        held = Claim(row.id, row.content_id, row.step, row.attempts, job.max_attempts, row.chunk)
+        held = Claim(
+            row.id, row.content_id, row.step, row.attempts, job.max_attempts, row.chunk, row.track
+        )
         return held, job_event(row), row.content_id
 
     held, event, content_id = durably(transition)

@@ -71,6 +71,8 @@ class JobOut(msgspec.Struct):
     cpu_seconds: float | None
     # A long video's encode runs as chunks (1, 2, ...) joined by the step's whole job (0).
     chunk: int = 0
+    # The language an add_audio_track job adds; '' for every other step.
+    track: str = ""
 
 
 class AssetOut(msgspec.Struct):

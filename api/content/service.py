@@ -80,6 +80,7 @@ def job_out(job: Job) -> JobOut:
         finished_at=job.finished_at,
         cpu_seconds=job.cpu_seconds,
         chunk=job.chunk,
+        track=job.track,
     )
 
 

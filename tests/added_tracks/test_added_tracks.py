@@ -162,8 +162,11 @@ def test_a_spanish_recording_joins_the_served_master_and_leaves_it_when_removed(
     assert jobs.status_code == 200, jobs.text
     rows = [j for j in jobs.json()["jobs"] if j["content_id"] == content_id]
     assert [(j["status"], j["track"]) for j in rows] == [("succeeded", "es")]
-    # The content is still the ready video it was.
-    assert client.get(f"/api/v1/content/{content_id}", headers=headers).json()["status"] == "ready"
+    # The content is still the ready video it was, its jobs saying which language each adds.
+    content = client.get(f"/api/v1/content/{content_id}", headers=headers).json()
+    assert content["status"] == "ready"
+    added = [(j["track"], j["status"]) for j in content["jobs"] if j["step"] == "add_audio_track"]
+    assert added == [("es", "succeeded")]
 
     gone = client.delete(f"/api/v1/content/{content_id}/audio-tracks/es", headers=headers)
     assert gone.status_code == 202, gone.text

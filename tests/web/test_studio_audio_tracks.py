@@ -57,6 +57,9 @@ def test_a_creator_adds_and_removes_an_interpreters_recording(site: Site, page: 
     page.get_by_role("button", name="Add the recording").click()
     page.wait_for_selector('li[data-language="es"] .track-status.status-ready', timeout=150_000)
     assert page.locator('li[data-language="es"] .track-name').inner_text() == "Español (es)"
+    page.reload()  # the processing list names the track's job by its language
+    done = page.locator('ul.steps li[data-step="add_audio_track es"] .step-status')
+    assert done.inner_text() == "succeeded"
     axe(page)
 
     master = _master(site, content_id)

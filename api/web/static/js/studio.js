@@ -18,8 +18,9 @@ function setStatus(status) {
 }
 
 function showJob(job) {
-  // A long video's encode runs as chunks, each a row of its own ("encode_video chunk 2").
-  const name = job.chunk ? `${job.step} chunk ${job.chunk}` : job.step;
+  // A long video's encode runs as chunks, each a row of its own ("encode_video chunk 2"); each
+  // added audio track's job is one too ("add_audio_track es").
+  const name = job.chunk ? `${job.step} chunk ${job.chunk}` : job.track ? `${job.step} ${job.track}` : job.step;
   jobs.set(name, job);
   let row = steps.querySelector(`[data-step="${name}"]`);
   if (!row) {
