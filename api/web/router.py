@@ -17,6 +17,7 @@ from api.web.errors import PAGE_EXCEPTION_HANDLERS
 from api.web.listening import ListeningPages
 from api.web.live import LivePages
 from api.web.moderation import ModerationPages
+from api.web.page_tokens import PageTokenPages
 from api.web.playlists import PlaylistPages
 from api.web.security import PageHeaders
 from api.web.session import page_middleware
@@ -30,6 +31,7 @@ PAGE_GROUPS: list[Any] = [
     LivePages,
     PlaylistPages,
     StoryPages,
+    PageTokenPages,
     EmbedPages,
     AccountPages,
     StudioPages,

@@ -20,6 +20,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/playlists/{playlist_id:str}"): PUBLIC,  # what load_playlist allows
     ("GET", "/stories"): PUBLIC,
     ("GET", "/stories/{story_id:str}"): PUBLIC,  # what load_story allows
+    ("GET", "/page-token"): MEMBER,  # a page's fresh API token
     ("GET", "/live"): PUBLIC,
     ("GET", "/live/{session_id:str}"): PUBLIC,  # what load_session allows
     ("GET", "/embed/live"): PUBLIC,

@@ -199,12 +199,18 @@ def test_a_sermon_stopped_halfway_continues_on_another_device(
     member = _member(site)
     long_id = sermons["long"]
     sign_in(page, site.base, member, then=f"/library/{long_id}")
+    # The page's token has run out (they last 15 minutes, less than a sermon): the page asks
+    # for a fresh one with its session and saves all the same.
+    token = page.locator('meta[name="cnt-token"]')
+    token.evaluate("(meta) => { meta.content = 'expired.token.here'; }")
     press_play(page.locator("#media"))
     page.wait_for_function(f"() => {MEDIA}.currentTime > 3", timeout=30_000)
     page.evaluate(f"() => {MEDIA}.pause()")
     stopped = page.evaluate(f"() => {MEDIA}.currentTime")
     saved = _saved_position(site, member, long_id)
     assert abs(saved - stopped) < 1, (saved, stopped)
+    assert token.get_attribute("content").count(".") == 2  # a fresh JWT
+    assert token.get_attribute("content") != "expired.token.here"
     duration = float(page.locator("[data-player]").get_attribute("data-duration"))
     assert duration - saved > 30  # halfway, not finished
 
