@@ -4,6 +4,10 @@ Workers publish with `workers.pubsub.publish` (a numbered event, kept in a short
 PUBLISHed on the raw channel name, e.g. `live:{id}`); the PubSub backend subscribes to the same
 raw names. `numbered_events` turns one channel into an ordered stream without gaps: a dropped or
 raced pub/sub message is read back from the backlog by its number.
+
+One message reaches every subscriber of a process (500 people watching a service's chat): it
+is parsed once per process (`decoded`) and every client is sent the text it came in
+(`event_text`), not a copy parsed and encoded again for each of them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import suppress
 from typing import Any, TypeVar
@@ -40,6 +45,40 @@ SUBSCRIBER_BACKLOG = 500
 
 # Seconds between attempts to read the event stream again while Redis is away.
 RECONNECT_S = 1.0
+# Messages a process remembers having parsed: every subscriber of a channel reads a message
+# within moments of the others, long before this many newer ones arrive.
+RECENT_MESSAGES = 256
+
+
+class Event(dict[str, Any]):
+    """A published event, shared by every subscriber of the process that received it (read it,
+    never change it), with the JSON text it arrived as."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        super().__init__(json.loads(text))
+        self.text = text
+
+
+_recent: OrderedDict[bytes | str, Event] = OrderedDict()
+
+
+def decoded(raw: bytes | str) -> Event:
+    """The event in `raw`, parsed once however many subscribers of this process receive it."""
+    event = _recent.get(raw)
+    if event is None:
+        event = Event(raw.decode() if isinstance(raw, bytes) else raw)
+        _recent[raw] = event
+        if len(_recent) > RECENT_MESSAGES:
+            _recent.popitem(last=False)
+    return event
+
+
+def event_text(event: dict[str, Any]) -> str:
+    """The JSON to send a client: the text the event came in, or (read back from the backlog,
+    or made here) encoded now."""
+    return event.text if isinstance(event, Event) else json.dumps(event, default=str)
 
 
 class ReconnectingPubSubBackend(RedisChannelsPubSubBackend):
@@ -94,7 +133,7 @@ async def numbered_events(
             last = int(event["id"])
             yield event
         async for raw in subscriber.iter_events():
-            event = json.loads(raw)
+            event = decoded(raw)
             number = int(event.get("id", 0))
             if number <= last:
                 continue
@@ -148,7 +187,7 @@ async def relay(socket: WebSocket[Any, Any, Any], events: AsyncIterator[dict[str
 
         async def forward() -> None:
             async for event in events:
-                await socket.send_json(event)
+                await socket.send_text(event_text(event))
 
         async def until_closed() -> None:
             try:

@@ -213,6 +213,10 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "--log-level",
             "warning",
             "--no-access-log",
+            # As the Procfile: one chat message to hundreds of listeners is not compressed
+            # once per listener.
+            "--ws-per-message-deflate",
+            "false",
         ],
         env=env,
         cwd=ROOT,

@@ -7,7 +7,6 @@ announced); a page that needs more fetches it through the API, whose rules apply
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +19,13 @@ from litestar.di import NamedDependency
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.auth.middleware import current_user, signed_in
-from api.event_streams import current_number, numbered_events, relay, with_keepalive
+from api.event_streams import (
+    current_number,
+    event_text,
+    numbered_events,
+    relay,
+    with_keepalive,
+)
 from workers.pubsub import publish
 
 CHANNEL = "community"
@@ -50,7 +55,7 @@ async def community_events(
                 yield ServerSentEventMessage(comment="keep-alive", data=None)
             else:
                 yield ServerSentEventMessage(
-                    data=json.dumps(event), id=str(event["id"]), event=str(event["type"])
+                    data=event_text(event), id=str(event["id"]), event=str(event["type"])
                 )
 
     return ServerSentEvent(stream(), headers={"X-Accel-Buffering": "no"})

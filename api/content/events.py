@@ -9,7 +9,6 @@ backlog first.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
@@ -25,7 +24,7 @@ from api.auth.middleware import can_change
 from api.auth.tokens import AuthUser
 from api.content.service import load_content
 from api.errors import NotFound
-from api.event_streams import current_number, numbered_events
+from api.event_streams import current_number, event_text, numbered_events
 from workers.pubsub import content_channel
 
 # Proxies and load balancers close connections idle for ~60 s: a comment line every 15 s keeps
@@ -91,7 +90,9 @@ async def _messages(
             event = pending.result()
             pending = asyncio.ensure_future(anext(events))
             yield ServerSentEventMessage(
-                data=json.dumps(event), id=str(event["id"]), event=str(event.get("type", "message"))
+                data=event_text(event),
+                id=str(event["id"]),
+                event=str(event.get("type", "message")),
             )
     finally:
         pending.cancel()

@@ -3,7 +3,6 @@ LiveKit's webhooks that drive it."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.middleware import admins_only, creators_only, current_user
 from api.auth.tokens import AuthUser
 from api.errors import ApiError, Conflict, NotFound, ServiceUnavailable
-from api.event_streams import current_number, numbered_events, with_keepalive
+from api.event_streams import current_number, event_text, numbered_events, with_keepalive
 from api.live.guests import GUEST_NAME, admit_guest, guest_identity
 from api.live.schemas import ParticipantOut, SessionIn, SessionOut, TokenOut
 from api.live.service import (
@@ -289,7 +288,7 @@ class LiveController(Controller):
             async def forward() -> None:
                 channel = live_channel(session_id)
                 async for event in numbered_events(channels, channel, snapshot["id"]):
-                    await socket.send_json(event)
+                    await socket.send_text(event_text(event))
 
             async def until_closed() -> None:
                 # Clients only listen; reading is how a closed socket is noticed between events.
@@ -342,7 +341,7 @@ KEEPALIVE = ServerSentEventMessage(data=None, comment="keepalive")
 
 def _sse(event: dict[str, Any]) -> ServerSentEventMessage:
     return ServerSentEventMessage(
-        data=json.dumps(event, default=str), event=str(event["type"]), id=str(event["id"])
+        data=event_text(event), event=str(event["type"]), id=str(event["id"])
     )
 
 

@@ -120,9 +120,7 @@ class ResponseCacheMiddleware(ASGIMiddleware):
 
         return wrapped
 
-    def _storing(
-        self, send: Send, key: str, generation: int, group: str, signed_in: bool
-    ) -> Send:
+    def _storing(self, send: Send, key: str, generation: int, group: str, signed_in: bool) -> Send:
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []

@@ -77,7 +77,9 @@ def test_the_feed_is_kept_per_audience_and_holds_nobodys_own_data(
     )
     request = _post(client, asker, "Pray for my exams", kind="prayer_request", anonymous=True)
     reacted = client.post(
-        f"{V1}/posts/{request['id']}/reactions", json={"kind": "amen"}, headers=Accounts.auth(member)
+        f"{V1}/posts/{request['id']}/reactions",
+        json={"kind": "amen"},
+        headers=Accounts.auth(member),
     )
     assert reacted.status_code == 200, reacted.text
 
@@ -124,7 +126,8 @@ def test_a_kept_feed_shows_a_new_post_an_edit_and_a_hide_on_the_next_request(
 
     _cached_feed(client, member)
     edited = client.patch(
-        f"{V1}/posts/{second['id']}", json={"text": "Choir practice at seven"},
+        f"{V1}/posts/{second['id']}",
+        json={"text": "Choir practice at seven"},
         headers=Accounts.auth(author),
     )
     assert edited.status_code == 200, edited.text
@@ -132,7 +135,8 @@ def test_a_kept_feed_shows_a_new_post_an_edit_and_a_hide_on_the_next_request(
 
     _cached_feed(client, member)
     hidden = client.post(
-        f"{V1}/moderation/posts/{first['id']}", json={"action": "hide", "reason": "spam"},
+        f"{V1}/moderation/posts/{first['id']}",
+        json={"action": "hide", "reason": "spam"},
         headers=Accounts.auth(moderator),
     )
     assert hidden.status_code == 200, hidden.text
@@ -165,7 +169,8 @@ def test_a_kept_playlist_page_drops_a_sermon_made_private_on_the_next_request(
     shepherd = make_sermon(creator["id"], title="The Good Shepherd")
     prodigal = make_sermon(creator["id"], title="The Prodigal Son")
     made = client.post(
-        f"{V1}/playlists", json={"title": "Parables", "visibility": "public"},
+        f"{V1}/playlists",
+        json={"title": "Parables", "visibility": "public"},
         headers=Accounts.auth(creator),
     )
     assert made.status_code == 201, made.text
@@ -199,7 +204,9 @@ def test_a_kept_playlist_page_drops_a_sermon_made_private_on_the_next_request(
 
     kept()
     with _elsewhere(app) as session:
-        session.execute(update(Playlist).where(Playlist.title == "Parables").values(visibility="private"))
+        session.execute(
+            update(Playlist).where(Playlist.title == "Parables").values(visibility="private")
+        )
     assert anonymous_view()[0] == 404
     # A signed-in caller's view is never kept: it may hold what only they may see.
     mine = client.get(path, headers=Accounts.auth(creator))
