@@ -31,7 +31,7 @@ from api.content.added_track_service import (
     unfinished_track_jobs,
 )
 from api.content.service import load_owned_content
-from api.content.source import receive_source
+from api.content.source import receive_content_file
 from api.errors import Conflict, NotFound
 from api.messages import send, send_advance
 from models import AddedTrack, Content, utcnow
@@ -76,8 +76,14 @@ class AddedTracksController(Controller):
         await check_can_add(db, content, tag)
         await db.rollback()  # hold no transaction open while bytes stream in
         key = added_track_key(content_id, tag, request.headers.get("x-filename", ""))
-        size, sha256 = await receive_source(
-            request, storage, key, settings.upload_max_bytes, settings.upload_part_size
+        size, sha256 = await receive_content_file(
+            db,
+            request,
+            storage,
+            content_id,
+            key,
+            settings.upload_max_bytes,
+            settings.upload_part_size,
         )
         try:
             replaced = await _record_track(db, content_id, tag, key, size, sha256)

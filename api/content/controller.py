@@ -26,7 +26,7 @@ from api.content.schemas import (
     SourceOut,
 )
 from api.content.service import apply_patch, content_out, load_content, load_owned_content
-from api.content.source import accept_source, receive_source, refuse_if_gone, source_key
+from api.content.source import accept_source, receive_content_file, source_key
 from api.errors import Conflict, InvalidInput
 from api.series.lookup import require_series
 from models import Content, utcnow
@@ -130,13 +130,15 @@ class ContentController(Controller):
         generation = content.generation  # a source accepted meanwhile makes this one a 409
         await db.rollback()  # hold no transaction open while bytes stream in
         key = source_key(content_id, request.headers.get("x-filename", ""))
-        try:
-            size, sha256 = await receive_source(
-                request, storage, key, settings.upload_max_bytes, settings.upload_part_size
-            )
-        except Exception:
-            await refuse_if_gone(db, storage, content_id, key)  # a delete cut it short: 404
-            raise
+        size, sha256 = await receive_content_file(
+            db,
+            request,
+            storage,
+            content_id,
+            key,
+            settings.upload_max_bytes,
+            settings.upload_part_size,
+        )
         content = await accept_source(db, storage, content_id, key, size, sha256, generation)
         return SourceOut(
             id=content.id,

@@ -142,6 +142,25 @@ async def receive_source(
     return received, sink.digest.hexdigest()
 
 
+async def receive_content_file(
+    db: AsyncSession,
+    request: Request[Any, Any, Any],
+    storage: Storage,
+    content_id: str,
+    key: str,
+    max_bytes: int,
+    part_size: int,
+) -> tuple[int, str]:
+    """`receive_source` for a file of a content (its source, an added track) that may be deleted
+    while the bytes arrive: the delete removes the writer's folder or aborts its S3 upload, and
+    the request then answers 404 (ContentGone) with nothing kept, not 400 or 500."""
+    try:
+        return await receive_source(request, storage, key, max_bytes, part_size)
+    except Exception:
+        await refuse_if_gone(db, storage, content_id, key)
+        raise
+
+
 async def accept_source(
     db: AsyncSession,
     storage: Storage,

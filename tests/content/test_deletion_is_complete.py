@@ -18,35 +18,43 @@ import pytest
 from models import Content, Job, LiveSession, Post, Series, User
 from pipelines.storage import Storage, storage_from_settings
 from settings import get_settings
-from tests.conftest import Accounts, serve_api
-from tests.jobs.conftest import WorkerProcess, wait_until, worker_processes  # noqa: F401
+from tests.conftest import Accounts, serve_api, wait_for_status
+from tests.jobs.conftest import (  # noqa: F401  (worker_processes: its fixture)
+    WorkerProcess,
+    make_video,
+    upload,
+    wait_until,
+    worker_processes,
+)
 from tests.storage.conftest import moto_endpoint, s3, sign_in  # noqa: F401  (their fixtures)
 from workers.clock.orphans import sweep_orphans
 from workers.db import session_scope
 
 
+def _draft(base: str, headers: dict[str, str]) -> str:
+    made = httpx.post(f"{base}/api/v1/content", json={"title": "Sunday"}, headers=headers)
+    return str(made.json()["id"])
+
+
 def _delete_while_streaming(
-    base: str, headers: dict[str, str], audio: bytes
-) -> tuple[str, httpx.Response]:
-    """Stream half the file, delete the content, send the rest: its id and the upload's answer."""
-    content_id = httpx.post(
-        f"{base}/api/v1/content", json={"title": "Sunday"}, headers=headers
-    ).json()["id"]
+    base: str, headers: dict[str, str], content_id: str, path: str, body: bytes
+) -> httpx.Response:
+    """Stream half of `body` to `path`, delete the content, send the rest: the upload's answer."""
     half_sent, go_on = threading.Event(), threading.Event()
 
     def slow_body() -> Iterator[bytes]:
-        yield audio[: len(audio) // 2]
+        yield body[: len(body) // 2]
         half_sent.set()
         go_on.wait(30)
-        yield audio[len(audio) // 2 :]
+        yield body[len(body) // 2 :]
 
     answers: dict[str, httpx.Response] = {}
 
     def slow_upload() -> None:
         answers["upload"] = httpx.put(
-            f"{base}/api/v1/content/{content_id}/source",
+            f"{base}/api/v1/content/{content_id}/{path}",
             content=slow_body(),
-            headers={**headers, "content-length": str(len(audio))},
+            headers={**headers, "content-length": str(len(body))},
             timeout=60,
         )
 
@@ -59,7 +67,11 @@ def _delete_while_streaming(
     finally:
         go_on.set()
         uploading.join(60)
-    return content_id, answers["upload"]
+    return answers["upload"]
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
 
 def _assert_gone_in_one_shape(answer: httpx.Response) -> None:
@@ -72,11 +84,12 @@ def _assert_gone_in_one_shape(answer: httpx.Response) -> None:
 def test_a_delete_during_a_streamed_upload_answers_404_and_keeps_no_file(
     live_api: str, tone_m4a: Path
 ) -> None:
-    content_id, answer = _delete_while_streaming(live_api, sign_in(live_api), tone_m4a.read_bytes())
+    headers = sign_in(live_api)
+    content_id = _draft(live_api, headers)
+    answer = _delete_while_streaming(live_api, headers, content_id, "source", tone_m4a.read_bytes())
     _assert_gone_in_one_shape(answer)
-    folder = get_settings().storage_path / "sources" / content_id
-    left = [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
-    assert left == []  # neither the file nor a half-written temporary one
+    # Neither the file nor a half-written temporary one.
+    assert _files_under(get_settings().storage_path / "sources" / content_id) == []
 
 
 def test_a_delete_during_a_streamed_upload_to_s3_answers_404_and_keeps_nothing(
@@ -87,12 +100,32 @@ def test_a_delete_during_a_streamed_upload_to_s3_answers_404_and_keeps_nothing(
     from pipelines.storage.multipart import pending_uploads
 
     with serve_api() as base:
-        content_id, answer = _delete_while_streaming(base, sign_in(base), tone_m4a.read_bytes())
+        headers = sign_in(base)
+        content_id = _draft(base, headers)
+        answer = _delete_while_streaming(base, headers, content_id, "source", tone_m4a.read_bytes())
     _assert_gone_in_one_shape(answer)
     prefix = f"sources/{content_id}/"
     listed = s3_client(s3).list_objects_v2(Bucket=s3.s3_bucket, Prefix=prefix)
     assert listed.get("KeyCount", 0) == 0
     assert pending_uploads(storage_from_settings(s3), prefix) == []  # no parts left billed
+
+
+def test_a_delete_while_an_added_audio_track_streams_answers_404_and_keeps_no_file(
+    client,  # type: ignore[no-untyped-def]
+    accounts: Accounts,
+    worker: object,
+    live_api: str,
+    media_dir: Path,
+    tone_m4a: Path,
+) -> None:
+    headers = accounts.auth(accounts.make("creator"))
+    content_id = upload(client, headers, make_video(media_dir / "service-3s.mp4", 3.0, "320x240"))
+    assert wait_for_status(client, content_id, headers, {"ready", "failed"})["status"] == "ready"
+    answer = _delete_while_streaming(
+        live_api, headers, content_id, "audio-tracks/es", tone_m4a.read_bytes()
+    )
+    _assert_gone_in_one_shape(answer)
+    assert _files_under(get_settings().storage_path / "sources" / content_id) == []
 
 
 def test_a_step_running_when_its_content_is_deleted_removes_what_it_wrote_after(
