@@ -19,7 +19,7 @@ from litestar.response import Redirect, Response
 
 from api.errors import NotFound, ServiceUnavailable
 from pipelines.storage import S3Storage, content_type_for
-from pipelines.storage.delivery import content_prefix
+from pipelines.storage.delivery import content_prefix, on_the_minute
 from pipelines.storage.errors import (
     ObjectMissing,
     PlaylistEscapesPrefix,
@@ -38,10 +38,13 @@ PUBLIC_CACHE_S = 60
 PUBLIC_CACHE = f"public, max-age={PUBLIC_CACHE_S}"
 # A signed answer carries URLs for one grant: no shared cache may hand it to someone else.
 SIGNED_CACHE = "private, no-store"
-# Rewritten public playlists kept in this process: signing an hour-long variant's 600 segments
-# costs about 0.1 s of CPU, which a crowd pressing play after a service would pay each time.
-_public_playlists: dict[str, tuple[float, str]] = {}
-PUBLIC_PLAYLISTS_KEPT = 1000
+# Rewritten playlists kept in this process by (bucket, key, presigned until): signing an hour-long
+# variant's 600 segments costs 0.1-0.5 s of CPU, which a crowd pressing play after a service
+# would otherwise pay once each. Grants (and public answers) end on the minute
+# (delivery.on_the_minute), so everyone starting in the same minute shares one entry.
+_kept: dict[tuple[str, str, int], tuple[float, str]] = {}
+KEPT_S = 60
+KEPT_PLAYLISTS = 1000
 
 
 @lru_cache(maxsize=2)
@@ -55,9 +58,9 @@ def _signed_playlist(settings: Settings, key: str, expires: int) -> str:
     return sign_playlist(text, key, prefix, lambda k: presigned_url(settings, k, expires))
 
 
-async def _playlist(settings: Settings, key: str, expires: int, public: bool) -> str:
+async def _playlist(settings: Settings, key: str, expires: int) -> str:
     now = time.monotonic()
-    kept = _public_playlists.get(key) if public else None
+    kept = _kept.get((settings.s3_bucket, key, expires))
     if kept and kept[0] > now:
         return kept[1]
     try:
@@ -68,10 +71,9 @@ async def _playlist(settings: Settings, key: str, expires: int, public: bool) ->
         # The storage error names the key and S3's code, never a credential; still, a listener
         # needs neither.
         raise ServiceUnavailable("media storage did not answer; try again shortly") from None
-    if public:
-        if len(_public_playlists) >= PUBLIC_PLAYLISTS_KEPT:
-            _public_playlists.clear()
-        _public_playlists[key] = (now + PUBLIC_CACHE_S, text)
+    if len(_kept) >= KEPT_PLAYLISTS:
+        _kept.clear()  # a minute's worth at most: simpler than LRU, and refilled as fast
+    _kept[(settings.s3_bucket, key, expires)] = (now + KEPT_S, text)
     return text
 
 
@@ -81,13 +83,13 @@ async def s3_object(
     """The answer for `key`, which the caller may have: until `expires` (a signed path), or as
     anyone may (`expires` None: public content, post images, series artwork)."""
     public = expires is None
-    until = int(time.time()) + settings.signed_url_ttl_s if expires is None else expires
+    until = on_the_minute(time.time() + settings.signed_url_ttl_s) if expires is None else expires
     headers = {
         "Cache-Control": PUBLIC_CACHE if public else SIGNED_CACHE,
         "Access-Control-Allow-Origin": "*",
     }
     if is_playlist(key):
-        text = await _playlist(settings, key, until, public)
+        text = await _playlist(settings, key, until)
         return Response(content=text.encode(), media_type=content_type_for(key), headers=headers)
     method: Literal["GET", "HEAD"] = "HEAD" if request.method == "HEAD" else "GET"
     return Redirect(presigned_url(settings, key, until, method), status_code=302, headers=headers)

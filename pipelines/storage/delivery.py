@@ -37,12 +37,17 @@ __all__ = [
     "Grant",
     "content_prefix",
     "grant_access",
+    "on_the_minute",
     "public_url",
     "signed_url",
     "verify_cdn_signature",
 ]
 
 SIGNED_PATH = "s"  # /cdn/s/{expires}/{signature}/{key}
+# On S3 the API presigns every segment of a playlist for a grant (about 0.2 ms each, 600 for an
+# hour); grants that end on the same minute share their signed path, so one rewritten playlist
+# serves everyone who pressed play in that minute (api/s3_delivery.py keeps it).
+GRANT_STEP_S = 60
 
 
 class Grant(msgspec.Struct, kw_only=True):
@@ -57,6 +62,11 @@ class Grant(msgspec.Struct, kw_only=True):
     @property
     def expires_at(self) -> datetime:
         return datetime.fromtimestamp(self.expires, UTC)
+
+
+def on_the_minute(expires: float) -> int:
+    """`expires` rounded up to a multiple of GRANT_STEP_S (at most a minute more access)."""
+    return -(-int(expires) // GRANT_STEP_S) * GRANT_STEP_S
 
 
 def public_url(settings: Settings, key: str) -> str:
@@ -74,7 +84,7 @@ def grant_access(settings: Settings, content_id: str, now: float | None = None) 
         return _cloudfront_grant(settings, content_id, expires)
     if settings.is_s3:
         # No key pair to sign CDN access with: the API's signed path, which presigns past the CDN.
-        return Grant(content_id=content_id, expires=expires, mode="s3")
+        return Grant(content_id=content_id, expires=on_the_minute(expires), mode="s3")
     return Grant(content_id=content_id, expires=expires, mode="embedded")
 
 

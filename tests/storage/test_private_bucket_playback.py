@@ -22,11 +22,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
+import msgspec
 import pytest
 import yaml
+from litestar.testing import TestClient
 
+from api.app import create_app
 from pipelines.storage import s3_client
-from pipelines.storage.delivery import grant_access, signed_url
+from pipelines.storage.delivery import GRANT_STEP_S, grant_access, signed_url
 from settings import Settings, get_settings
 from tests.conftest import serve_api
 from tests.storage.private_hls import Sermon, make_hls, signed_in_creator, store_sermon
@@ -123,7 +126,9 @@ def _assert_played_from_the_bucket(settings: Settings, sermon: Sermon, seen: Pla
         parts = urlsplit(fetched.url)
         assert parts.netloc == public_endpoint, fetched.url  # presigned, at the listeners' address
         query = parse_qs(parts.query)
-        assert query["X-Amz-Signature"] and 0 < int(query["X-Amz-Expires"][0]) <= TTL_S
+        # Until the grant ends: SIGNED_URL_TTL_S, rounded up to the minute.
+        lifetime = int(query["X-Amz-Expires"][0])
+        assert query["X-Amz-Signature"] and 0 < lifetime <= TTL_S + GRANT_STEP_S
         key = _key(settings, fetched.url)
         expected = sermon.files[key].read_bytes()
         if fetched.byte_range:
@@ -287,3 +292,32 @@ def test_the_compose_stack_opens_no_part_of_the_bucket_to_anyone() -> None:
     environment = compose["x-platform"]["environment"]
     assert environment["CDN_BASE_URL"] == "${CDN_BASE_URL:-}"  # the API's /cdn, which presigns
     assert environment["S3_PUBLIC_ENDPOINT_URL"].startswith("${S3_PUBLIC_ENDPOINT_URL:-")
+
+
+def test_a_bucket_that_refuses_answers_503_in_the_api_error_shape_without_secrets(
+    private_s3: Settings,
+) -> None:
+    gone = msgspec.structs.replace(private_s3, s3_bucket=f"{private_s3.s3_bucket}-deleted")
+    key = "media/c1/g1/hls/master.m3u8"
+    url = signed_url(gone, grant_access(gone, "c1"), key)
+    with TestClient(create_app(gone), base_url=gone.public_base_url) as client:
+        answer = client.get(urlsplit(url).path)
+    assert answer.status_code == 503, answer.text
+    body = answer.json()
+    assert body["code"] == "unavailable" and "try again" in body["detail"]
+    for secret in (gone.aws_secret_access_key, gone.aws_access_key_id, gone.s3_bucket, key):
+        assert secret not in answer.text
+
+
+def test_grants_made_in_the_same_minute_share_one_signed_path(private_s3: Settings) -> None:
+    """So the playlist the API presigns for one listener serves all who start that minute."""
+    minute = 1_800_000_000  # a whole minute, in epoch seconds
+    early, late, next_minute = (
+        grant_access(private_s3, "c1", now=minute + 1),
+        grant_access(private_s3, "c1", now=minute + 59),
+        grant_access(private_s3, "c1", now=minute + 61),
+    )
+    key = "media/c1/g1/hls/master.m3u8"
+    assert signed_url(private_s3, early, key) == signed_url(private_s3, late, key)
+    assert early.expires == minute + 60 + TTL_S and next_minute.expires == early.expires + 60
+    assert early.expires >= minute + 1 + TTL_S  # never less than the promised lifetime
