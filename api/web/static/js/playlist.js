@@ -24,7 +24,9 @@ function setupQueue(section) {
   let attached = false;
 
   // Saved before the queue moves on at the end (listeners run in the order they were added).
-  if (document.querySelector('meta[name="cnt-token"]')) keepProgress(media, () => current);
+  const saveNow = document.querySelector('meta[name="cnt-token"]')
+    ? keepProgress(media, () => current)
+    : async () => {};
 
   function mark() {
     for (const item of list.children) {
@@ -42,6 +44,7 @@ function setupQueue(section) {
   }
 
   async function play(contentId) {
+    if (attached && !media.ended) saveNow(); // where they left the one they skip (read at once)
     current = contentId;
     mark();
     attached = true;

@@ -6,6 +6,7 @@ import { memberApi as api } from "./member-api.js";
 
 const EVERY_MS = 5000;
 
+// Returns a function that saves the position now.
 export function keepProgress(media, currentId) {
   let saved = { id: null, at: -1 };
   let sentAt = 0;
@@ -31,4 +32,5 @@ export function keepProgress(media, currentId) {
   });
   media.addEventListener("pause", () => { if (!media.ended) save(false); });
   media.addEventListener("ended", () => save(true));
+  return () => save(false); // saves now: before a page switches what plays
 }
