@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, tzinfo
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -140,9 +140,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     video_high_frame_rate_min_height: int = 720
     # A video this long (seconds) or longer is encoded in chunks across workers.
     video_chunk_min_s: float = 600.0
-    # Each chunk about this long (whole segments): a chunk per worker keeps every core busy, and
-    # five minutes of 1080p is a few minutes of one core's encode.
-    video_chunk_s: float = 300.0
+    # Each chunk about this long (whole segments). Short enough that a 20-minute video makes
+    # ten chunks, which two or more workers share evenly although the first also encodes the
+    # sound; long enough that a chunk's start (a seek, x264's start) costs about 1% of it.
+    video_chunk_s: float = 120.0
     # x264 speed/quality trade-off for the ladder; veryfast is the usual choice for VOD at scale.
     x264_preset: str = "veryfast"
     hls_segment_s: int = 6
@@ -169,6 +170,19 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     church_primary_colour: str = "#1d4e89"
     church_accent_colour: str = "#9c3d10"
     web_embed_ancestors: str = "*"
+
+    # Community and live chat: how much a member may write. Rates count per member and minute
+    # in Redis (every API process shares them; moderators are not counted): a person typing never
+    # gets near the defaults, a script does at once. Lengths are characters, at most the
+    # ceilings of the API's schemas (20,000 / 10,000 / 2,000).
+    community_posts_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 5
+    community_comments_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 20
+    # Long enough to fix a typo noticed after posting; short enough that replies still fit.
+    community_edit_window_s: Annotated[int, msgspec.Meta(ge=0)] = 900
+    community_post_max_chars: Annotated[int, msgspec.Meta(ge=1, le=20_000)] = 5000
+    community_comment_max_chars: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 2000
+    # Long enough for a verse and a greeting; a wall of text is what slow mode is for.
+    chat_message_max_chars: Annotated[int, msgspec.Meta(ge=1, le=2000)] = 500
 
     # Live
     livekit_url: str = ""

@@ -84,8 +84,9 @@ TONEMAP = (
 # from each frame.
 DEINTERLACE = "bwdif=mode=send_frame:parity=auto:deint=interlaced"
 # A chunk's input is opened this long before its first frame: the deinterlacer and the fps
-# filter see the frames before it, as they do in one pass; and read this long past its end.
-CHUNK_PREROLL_S = 2.0
+# filter see the frames before it, as they do in one pass (they need one or two); and read this
+# long past its end. Decoding from the source keyframe before it is ffmpeg's cost of a seek.
+CHUNK_PREROLL_S = 0.5
 CHUNK_OVERRUN_S = 1.0
 
 
