@@ -17,18 +17,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 import dramatiq
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from models import FINISHED, AddedTrack, Job, new_id, table_of, utcnow
+from models import FINISHED, AddedTrack, Content, Job, new_id, table_of, utcnow
+from pipelines.context import StepResult
 from pipelines.media.added_track import STEP
+from pipelines.media.video import MASTER_KEY
 from pipelines.plans import STEPS, edit_of, plan_for
 from pipelines.storage.errors import ObjectMissing
 from settings import get_settings
 from workers import messages
+from workers.cdn_invalidation import request_invalidation
 
 if TYPE_CHECKING:
     from workers.inputs import StepInputs
 
-__all__ = ["STEP", "UNFINISHED", "plan_added_track", "track_recording_key"]
+__all__ = ["STEP", "UNFINISHED", "keep_added_tracks", "plan_added_track", "track_recording_key"]
 
 JOBS = table_of(Job)
 ADDED_TRACKS = table_of(AddedTrack)
@@ -126,3 +130,27 @@ def track_recording_key(inputs: StepInputs) -> str:
     if not inputs.track_source_key:
         raise ObjectMissing(f"the {inputs.track!r} track was removed before it could be added")
     return inputs.track_source_key
+
+
+def keep_added_tracks(session: Session, content: Content, result: StepResult) -> None:
+    """The store hook of an `add_audio_track` success, under the content's lock: if another
+    track's job succeeded while this one ran (an admin's retry runs beside the planned one),
+    the master this one wrote leaves it out, so the step runs again, now seeing it (Dramatiq's
+    Retry: the success is not recorded and the message comes back). Otherwise the CDN is asked
+    to forget the master it rewrote."""
+    written = {v.get("language") for v in result.data.get("variants", []) if v.get("group_id")}
+    own = (result.data.get("track") or {}).get("language")
+    succeeded = session.scalars(
+        select(Job.track).where(
+            Job.content_id == content.id,
+            Job.step == STEP,
+            Job.generation == content.generation,
+            Job.status == "succeeded",
+            Job.track != own,
+        )
+    )
+    missing = sorted(set(succeeded) - written)
+    if missing:
+        raise dramatiq.Retry(f"the {', '.join(missing)} track was added meanwhile; adding again")
+    master = result.data.get("master_key") or MASTER_KEY
+    request_invalidation([f"/media/{content.id}/g{content.generation}/{master}"], content.id)

@@ -14,6 +14,7 @@ from models import Asset, Content, Transcript
 from pipelines.context import StepResult
 from pipelines.storage import content_type_for
 from workers import jobs
+from workers.added_tracks import keep_added_tracks
 from workers.db import transaction
 from workers.metrics import record_step
 from workers.orchestrator import Outcome, advance_locked, lock_content
@@ -87,7 +88,7 @@ STORE_HOOKS: dict[str, Callable[[Session, Content, StepResult], None]] = {
     "transcribe": _store_transcript,
     "invalidate_cdn": _queue_invalidation,
     "captions": _queue_invalidation,
-    "add_audio_track": _queue_invalidation,
+    "add_audio_track": keep_added_tracks,
 }
 
 
