@@ -1,5 +1,5 @@
 """Audio tracks added to a video after it was made: which one the live generation gets next,
-and what its job reads.
+what its job reads, and whether its success may be recorded.
 
 The orchestrator calls `plan_added_track` under the content's row lock on every advance. A
 ready video whose live generation has finished every step of its plan gets one
