@@ -15,20 +15,23 @@ from api.auth.rate_limit import STORE
 from api.auth.tokens import AuthUser
 from api.community import service
 from api.community.errors import CommentsClosed
-from api.community.gate import COMMENTS_PER_MINUTE, ensure_not_muted, ensure_within_rate
+from api.community.gate import ensure_length, ensure_not_muted, ensure_within_rate
 from api.community.schemas import (
     CommentIn,
     CommentOut,
+    CommentReportIn,
     CommentsSwitchIn,
     CommentsSwitchOut,
     ContentCommentPage,
+    ReportOut,
 )
-from api.community.views import comment_out, comments_out, names
+from api.community.views import comment_out, comments_out, names, report_out, sees_comment
 from api.content.service import load_content, load_owned_content
 from api.errors import Forbidden, InvalidInput, NotFound
 from models import Comment, ContentComments, utcnow
 from models.community import COMMUNITY
 from models.upsert import dialect_insert
+from settings import Settings
 
 
 async def comments_enabled(db: AsyncSession, content_id: str) -> bool:
@@ -68,14 +71,19 @@ class ContentCommentsController(Controller):
         data: JSONBody[CommentIn],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
     ) -> CommentOut:
         assert user is not None
         content = await load_content(db, content_id, user)
         if not await comments_enabled(db, content.id):
             raise CommentsClosed("comments are off for this content")
+        ensure_length(data.text, settings.community_comment_max_chars)
         await ensure_not_muted(db, user, COMMUNITY)
         await ensure_within_rate(
-            request.app.stores.get(STORE), user, "comments", COMMENTS_PER_MINUTE
+            request.app.stores.get(STORE),
+            user,
+            "comments",
+            settings.community_comments_per_minute,
         )
         await service.check_parent(db, data.parent_id, post_id=None, content_id=content.id)
         comment = Comment(
@@ -138,3 +146,27 @@ class ContentCommentsController(Controller):
             raise Forbidden("only its author, the content's owner or a moderator deletes it")
         await db.delete(comment)
         await db.commit()
+
+    @post(
+        "/{comment_id:str}/reports",
+        guards=[signed_in],
+        status_code=201,
+        summary="Report a comment to the moderators (it joins their queue)",
+    )
+    async def report(
+        self,
+        content_id: FromPath[str],
+        comment_id: FromPath[str],
+        data: JSONBody[CommentReportIn],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+    ) -> ReportOut:
+        assert user is not None
+        content = await load_content(db, content_id, user)
+        comment = await db.get(Comment, comment_id)
+        if comment is None or comment.content_id != content.id or not sees_comment(comment, user):
+            raise NotFound("no such comment on this content")
+        report = await service.file_report(db, user, "comment", comment.id, data.reason)
+        out = report_out(report)
+        await db.commit()
+        return out

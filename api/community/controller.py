@@ -23,12 +23,7 @@ from api.auth.rate_limit import STORE
 from api.auth.tokens import AuthUser
 from api.community import service
 from api.community.events import announce
-from api.community.gate import (
-    COMMENTS_PER_MINUTE,
-    POSTS_PER_MINUTE,
-    ensure_not_muted,
-    ensure_within_rate,
-)
+from api.community.gate import ensure_length, ensure_not_muted, ensure_within_rate
 from api.community.moderation_service import moderate_post
 from api.community.schemas import (
     CommentIn,
@@ -43,10 +38,17 @@ from api.community.schemas import (
     ReportIn,
     ReportOut,
 )
-from api.community.views import comment_out, comments_out, load_post, names, posts_out
+from api.community.views import (
+    comment_out,
+    comments_out,
+    load_post,
+    names,
+    posts_out,
+    report_out,
+)
 from api.content.service import load_content
-from api.response_cache.middleware import BY_AUDIENCE_KEY
 from api.errors import Forbidden, InvalidInput, NotFound
+from api.response_cache.middleware import BY_AUDIENCE_KEY
 from models import Comment, Post, Reaction, utcnow
 from models.community import COMMUNITY
 from models.upsert import dialect_insert
@@ -90,7 +92,8 @@ class PostsController(Controller):
         storage: NamedDependency[Storage],
     ) -> PostOut:
         assert user is not None
-        await _may_write(request, db, user, "posts", POSTS_PER_MINUTE)
+        ensure_length(data.text, settings.community_post_max_chars)
+        await _may_write(request, db, user, "posts", settings.community_posts_per_minute)
         if data.anonymous and data.kind != "prayer_request":
             raise InvalidInput(
                 "only prayer requests can hide their author", extra={"field": "anonymous"}
@@ -178,7 +181,8 @@ class PostsController(Controller):
         if post.author_id != user.id:
             raise Forbidden("only its author changes a post")
         if data.text is not msgspec.UNSET:
-            service.ensure_editable(post.author_id, post.created_at, user)
+            service.ensure_editable(post.author_id, post.created_at, user, settings)
+            ensure_length(data.text, settings.community_post_max_chars)
             post.text, post.edited_at = data.text, utcnow()
             if post.status == "visible":
                 post.status = await service.status_for(db, data.text)
@@ -235,10 +239,12 @@ class PostsController(Controller):
         data: JSONBody[CommentIn],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
     ) -> CommentOut:
         assert user is not None
         post = await load_post(db, post_id, user)
-        await _may_write(request, db, user, "comments", COMMENTS_PER_MINUTE)
+        ensure_length(data.text, settings.community_comment_max_chars)
+        await _may_write(request, db, user, "comments", settings.community_comments_per_minute)
         await service.check_parent(db, data.parent_id, post_id=post.id, content_id=None)
         comment = Comment(
             post_id=post.id,
@@ -330,14 +336,9 @@ class PostsController(Controller):
     ) -> ReportOut:
         assert user is not None
         post = await load_post(db, post_id, user)
-        report = await service.file_report(db, post, user, data)
-        out = ReportOut(
-            id=report.id,
-            target_type=report.target_type,
-            target_id=report.target_id,
-            status=report.status,
-            created_at=report.created_at,
-        )
+        target_type, target_id = await service.post_report_target(db, post, data)
+        report = await service.file_report(db, user, target_type, target_id, data.reason)
+        out = report_out(report)
         await db.commit()
         return out
 

@@ -1,5 +1,6 @@
-"""Whether a member may write now (posts, comments, chat): not muted in that scope, and within
-the rate; and whether what they wrote is held back for review by the word list."""
+"""Whether a member may write now (posts, comments, chat): not muted in that scope, within the
+rate and the length the settings allow; and whether what they wrote is held back for review by
+the word list."""
 
 from __future__ import annotations
 
@@ -12,11 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.tokens import AuthUser
 from api.community.errors import Muted, PostingTooFast
+from api.errors import InvalidInput
 from models import HeldWord, Mute, utcnow
-
-# Per member and minute: a person typing never gets near these; a script does at once.
-POSTS_PER_MINUTE = 5
-COMMENTS_PER_MINUTE = 20
 
 
 async def ensure_not_muted(db: AsyncSession, user: AuthUser, scope: str) -> None:
@@ -40,6 +38,15 @@ async def ensure_within_rate(store: Store, user: AuthUser, bucket: str, per_minu
     if count >= per_minute:
         raise PostingTooFast(f"at most {per_minute} {bucket} a minute; wait a moment")
     await store.set(key, str(count + 1), expires_in=120)
+
+
+def ensure_length(text: str, limit: int, field: str = "text") -> None:
+    """At most `limit` characters (a setting; the schema holds only the hard ceiling)."""
+    if len(text) > limit:
+        raise InvalidInput(
+            f"{field} is {len(text)} characters; at most {limit} are allowed",
+            extra={"field": field, "max_length": limit},
+        )
 
 
 async def held_by_words(db: AsyncSession, text: str) -> bool:

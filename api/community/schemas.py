@@ -13,8 +13,10 @@ from api.web_images import ImageOut
 
 PostKind = Literal["post", "prayer_request"]
 ReactionKind = Literal["like", "amen", "praying"]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=5000, examples=["Thank you all!"])]
-CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+# Hard ceilings: the lengths members may write are settings (COMMUNITY_POST_MAX_CHARS,
+# COMMUNITY_COMMENT_MAX_CHARS), checked by the handlers.
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000, examples=["Thank you all!"])]
+CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=36)]
 # A post's image, base64 in the JSON body: a phone photo, at most 6 MB once decoded.
 ImageData = Annotated[str, msgspec.Meta(max_length=8_000_000, description="base64 of the image")]
@@ -48,6 +50,12 @@ class ReactionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
     comment_id: Id | None = None  # report one of the post's comments instead of the post
+
+
+class CommentReportIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A report of a comment on a sermon (comments on posts are reported through the post)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
 class CommentsSwitchIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -24,9 +24,6 @@ from models.errors import BadCursor
 from pipelines.storage import Storage
 from settings import Settings
 
-# Long enough to fix a typo noticed after posting; short enough that replies still fit.
-EDIT_WINDOW = timedelta(minutes=15)
-
 
 def decode_base64_image(text: str) -> bytes:
     try:
@@ -40,11 +37,19 @@ async def attach_image(storage: Storage, post: Post, data: bytes) -> None:
     post.image = await store_image(storage, f"community/posts/{post.id}/image", image)
 
 
-def ensure_editable(author_id: str, created_at: datetime, user: AuthUser) -> None:
+def edit_window(settings: Settings) -> timedelta:
+    """How long after posting its author may still change a post (COMMUNITY_EDIT_WINDOW_S)."""
+    return timedelta(seconds=settings.community_edit_window_s)
+
+
+def ensure_editable(
+    author_id: str, created_at: datetime, user: AuthUser, settings: Settings
+) -> None:
     if author_id != user.id:
         raise Forbidden("only its author edits a post or comment")
-    if utcnow() - created_at > EDIT_WINDOW:
-        minutes = int(EDIT_WINDOW.total_seconds() // 60)
+    window = edit_window(settings)
+    if utcnow() - created_at > window:
+        minutes = int(window.total_seconds() // 60)
         raise EditWindowClosed(f"posts and comments can be edited for {minutes} minutes")
 
 
@@ -144,14 +149,21 @@ async def check_parent(
         raise InvalidInput("replies go one level deep: reply to the comment above instead")
 
 
-async def file_report(db: AsyncSession, post: Post, user: AuthUser, data: ReportIn) -> Report:
-    """One report per member and thing: reporting twice keeps the first."""
-    target_type, target_id = "post", post.id
-    if data.comment_id:
-        comment = await db.get(Comment, data.comment_id)
-        if comment is None or comment.post_id != post.id:
-            raise NotFound("no such comment on this post")
-        target_type, target_id = "comment", comment.id
+async def post_report_target(db: AsyncSession, post: Post, data: ReportIn) -> tuple[str, str]:
+    """What a report on a post names: the post, or one of its comments."""
+    if not data.comment_id:
+        return "post", post.id
+    comment = await db.get(Comment, data.comment_id)
+    if comment is None or comment.post_id != post.id:
+        raise NotFound("no such comment on this post")
+    return "comment", comment.id
+
+
+async def file_report(
+    db: AsyncSession, user: AuthUser, target_type: str, target_id: str, reason: str
+) -> Report:
+    """One report per member and thing (a post, or a comment on a post or a sermon), into the
+    moderators' queue: reporting twice keeps the first."""
     existing = await db.scalar(
         select(Report).where(
             Report.reporter_id == user.id,
@@ -162,7 +174,7 @@ async def file_report(db: AsyncSession, post: Post, user: AuthUser, data: Report
     if existing is not None:
         return existing
     report = Report(
-        target_type=target_type, target_id=target_id, reporter_id=user.id, reason=data.reason
+        target_type=target_type, target_id=target_id, reporter_id=user.id, reason=reason
     )
     db.add(report)
     await db.flush()

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.tokens import AuthUser
-from api.community.schemas import AuthorOut, CommentOut, PostOut
+from api.community.schemas import AuthorOut, CommentOut, PostOut, ReportOut
 from api.content.cards import content_card
 from api.content.service import visible_to
 from api.errors import NotFound
 from api.playlists.service import CARD_COLUMNS
 from api.web_images import image_urls
-from models import Comment, Content, Post, Reaction, User
+from models import Comment, Content, Post, Reaction, Report, User
 from settings import Settings
 
 # What a member who is neither author nor moderator is: the audience of community events.
@@ -185,4 +185,15 @@ def comment_out(
         status=comment.status,
         created_at=comment.created_at,
         edited_at=comment.edited_at,
+    )
+
+
+def report_out(report: Report) -> ReportOut:
+    """A report as its reporter sees it: what they reported and where it stands."""
+    return ReportOut(
+        id=report.id,
+        target_type=report.target_type,
+        target_id=report.target_id,
+        status=report.status,
+        created_at=report.created_at,
     )

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.middleware import signed_in
 from api.auth.tokens import AuthUser
 from api.community import moderation_service as moderation
-from api.community.gate import ensure_not_muted
+from api.community.gate import ensure_length, ensure_not_muted
 from api.content.service import load_content
 from api.errors import Conflict, InvalidInput, NotFound
 from api.live.chat_schemas import (
@@ -102,6 +102,7 @@ class ChatController(Controller):
         state: State,
     ) -> Response[ChatMessageOut]:
         assert user is not None
+        ensure_length(data.text.strip(), settings.chat_message_max_chars)
         session = await load_session(db, session_id, user)
         if session.status == "ended":
             raise Conflict("the service has ended; its chat is closed")

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import msgspec
 
-# Long enough for a verse and a greeting; a wall of text is what slow mode is for.
-MAX_CHAT_LENGTH = 500
+# A hard ceiling: the length members may write is CHAT_MESSAGE_MAX_CHARS, checked on sending.
+MAX_CHAT_LENGTH = 2000
 
 
 class ChatIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

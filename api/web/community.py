@@ -33,9 +33,9 @@ from settings import Settings
 FEED_PAGE = 20
 
 
-def edit_open_after() -> datetime:
+def edit_open_after(settings: Settings) -> datetime:
     """Posts created after this moment may still be edited by their author (the API's window)."""
-    return utcnow() - service.EDIT_WINDOW
+    return utcnow() - service.edit_window(settings)
 
 
 async def one_post(
@@ -81,7 +81,7 @@ class CommunityPages(Controller):
             problem=problem,
             newest=not cursor,  # new posts arrive live at the top of the first page only
             api_token=page_token(settings, user),
-            edit_open_after=edit_open_after(),
+            edit_open_after=edit_open_after(settings),
         )
 
     @get("/{post_id:str}", name="community_post")
@@ -100,7 +100,7 @@ class CommunityPages(Controller):
             title="Prayer request" if out.kind == "prayer_request" else "Post",
             post=out,
             api_token=page_token(settings, user),
-            edit_open_after=edit_open_after(),
+            edit_open_after=edit_open_after(settings),
         )
 
     @get("/{post_id:str}/card", name="community_card")
@@ -121,5 +121,5 @@ class CommunityPages(Controller):
             "community_card.html",
             post=out,
             with_comments=comments,
-            edit_open_after=edit_open_after(),
+            edit_open_after=edit_open_after(settings),
         )

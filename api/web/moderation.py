@@ -62,5 +62,5 @@ class ModerationPages(Controller):
             people=people,
             mute_choices=MUTE_CHOICES,
             api_token=page_token(settings, user),
-            edit_open_after=edit_open_after(),
+            edit_open_after=edit_open_after(settings),
         )

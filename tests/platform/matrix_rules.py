@@ -33,6 +33,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", f"{V1}/me/favourites"): SIGNED_IN,
     ("PUT", f"{V1}/me/favourites/{{content_id:str}}"): OWNER,
     ("DELETE", f"{V1}/me/favourites/{{content_id:str}}"): SIGNED_IN,
+    # A member's own reactions to the posts named (the feed is shared, these are not).
+    ("GET", f"{V1}/me/reactions"): SIGNED_IN,
     ("POST", f"{V1}/bible-stories"): CREATOR,
     ("GET", f"{V1}/bible-stories"): PUBLIC,
     # The subject story's narration is the owner's private draft.
@@ -60,6 +62,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", f"{V1}/content/{{content_id:str}}/comments"): OWNER,
     ("PUT", f"{V1}/content/{{content_id:str}}/comments/enabled"): OWNER,
     ("DELETE", f"{V1}/content/{{content_id:str}}/comments/{{comment_id:str}}"): OWNER,
+    ("POST", f"{V1}/content/{{content_id:str}}/comments/{{comment_id:str}}/reports"): OWNER,
     ("GET", f"{V1}/moderation/reports"): MODERATOR,
     ("POST", f"{V1}/moderation/reports/{{report_id:str}}/dismiss"): MODERATOR,
     ("GET", f"{V1}/moderation/held"): MODERATOR,

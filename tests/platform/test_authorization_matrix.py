@@ -145,6 +145,7 @@ def _bodies(values: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
             "json": {"content_ids": [values["content_id"]]}
         },
         ("PUT", f"{V1}/me/progress/{{content_id:str}}"): {"json": {"position": 12.5}},
+        ("GET", f"{V1}/me/reactions"): {"params": {"post_id": values["post_id"]}},
         ("POST", f"{V1}/bible-stories"): {"json": {"title": "Ruth", "scripture": ["Ruth 1"]}},
         ("PATCH", f"{V1}/bible-stories/{{story_id:str}}"): {"json": {"title": "Renamed"}},
         ("POST", illustration): {"content": photo(64, 48)},
@@ -156,6 +157,9 @@ def _bodies(values: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", f"{V1}/posts/{{post_id:str}}/reports"): {"json": {"reason": "spam"}},
         ("POST", f"{V1}/content/{{content_id:str}}/comments"): {"json": {"text": "Good"}},
         ("PUT", f"{V1}/content/{{content_id:str}}/comments/enabled"): {"json": {"enabled": True}},
+        ("POST", f"{V1}/content/{{content_id:str}}/comments/{{comment_id:str}}/reports"): {
+            "json": {"reason": "spam"}
+        },
         ("POST", f"{V1}/moderation/reports/{{report_id:str}}/dismiss"): {"json": {}},
         ("POST", f"{V1}/moderation/posts/{{post_id:str}}"): moderate,
         ("POST", f"{V1}/moderation/comments/{{comment_id:str}}"): moderate,
