@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.web.conftest import SENTENCES, Site, axe, speech
-from tests.web.test_browser import MEDIA, press_play
+from tests.web.test_browser import MEDIA
 
 # The second picture comes in while the narration (about twelve seconds) is still playing.
 SECOND_PICTURE_AT = 5.0
@@ -122,8 +122,10 @@ def test_a_storys_pictures_change_at_their_times_and_the_words_read_are_highligh
     assert _shown_pictures(page) == ["Noah builds a great wooden boat"]
     assert page.locator(".story-text .reading").count() == 0
 
-    press_play(page.locator("#media"))
+    # The big button a child presses (the player's own controls are there too).
+    page.get_by_role("button", name="Play the story").click()
     page.wait_for_function(f"() => {MEDIA}.currentTime > 1", timeout=30_000)
+    assert page.get_by_role("button", name="Pause the story").is_visible()
     first_read = _paused_on_the_word_being_read(page)
     assert _shown_pictures(page) == ["Noah builds a great wooden boat"]
 

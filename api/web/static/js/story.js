@@ -53,3 +53,17 @@ function tick() {
 media.addEventListener("play", () => { if (!frame) frame = requestAnimationFrame(tick); });
 for (const type of ["timeupdate", "seeked", "loadedmetadata"]) media.addEventListener(type, update);
 update();
+
+// One big button for small hands (the player's own controls stay for everyone else).
+const big = document.querySelector(".big-play");
+if (big) {
+  big.hidden = false;
+  // The first play swaps the MP3 for the stream (player.js), which interrupts this play():
+  // the stream then plays by itself.
+  big.addEventListener("click", () => { if (media.paused) media.play().catch(() => {}); else media.pause(); });
+  const show = () => {
+    big.textContent = media.paused ? "Play the story" : "Pause the story";
+  };
+  media.addEventListener("play", show);
+  media.addEventListener("pause", show);
+}
