@@ -163,6 +163,11 @@ def test_a_private_sermon_plays_from_a_private_bucket_through_the_api(
             assert answer.headers["cache-control"] == "private, no-store"
         _assert_played_from_the_bucket(private_s3, sermon, seen)
 
+        # HEAD of a playlist: its headers, no body.
+        head = http.head(playback["hls"])
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+
         # Any other object: a redirect to a presigned URL, for GET and for HEAD (SigV4 signs
         # the method, so each gets its own).
         mp3 = http.get(playback["mp3"])
