@@ -133,12 +133,22 @@ def test_a_reported_post_hidden_by_a_moderator_leaves_the_reporters_feed(
     axe(page)
     report = page.locator(".report-item", has_text="Cheap watches")
     assert "Selling things in church" in report.inner_text()
+    # Its author is muted for an hour from the report, then the post hidden.
+    report.locator("summary", has_text="Mute").click()
+    report.get_by_label("For how long").select_option(label="an hour")
+    report.get_by_label("Why (kept in the audit log)").fill("Selling again")
+    report.get_by_role("button", name="Mute", exact=True).click()
+    page.wait_for_selector(".moderation-status:has-text('muted for an hour')", timeout=10_000)
+    refused = site.api("admin", "POST", "/posts", json={"text": "One more offer"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "muted")
+    report = page.locator(".report-item", has_text="Cheap watches")
     report.get_by_label("Reason for your action").fill("No selling")
     report.get_by_role("button", name="Hide", exact=True).click()
     page.wait_for_selector(".moderation-status:has-text('The post is hidden.')", timeout=10_000)
     assert page.locator(".report-item", has_text="Cheap watches").count() == 0
     log = page.locator("table.log").inner_text()
     assert "hide" in log and "No selling" in log
+    assert "mute" in log and "Selling again" in log
     axe(page)
 
     # Gone from the reporter's open feed without a reload, and after one.
