@@ -29,6 +29,7 @@ from api.uploads.schemas import (
 )
 from models import Content, Upload, utcnow
 from pipelines.storage import Storage, multipart
+from pipelines.storage.presigned import listener_client
 from pipelines.storage.s3 import S3Storage
 from settings import Settings
 
@@ -63,6 +64,7 @@ async def _part_urls(
         upload.s3_upload_id,
         numbers,
         settings.upload_url_ttl_s,
+        listener_client(settings),
     )
     return [PartUrlOut(part_number=u.part_number, url=u.url) for u in urls]
 

@@ -10,6 +10,7 @@ import hashlib
 import math
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from botocore.exceptions import ClientError
@@ -81,14 +82,21 @@ def start_upload(storage: S3Storage, key: str) -> str:
 
 
 def part_urls(
-    storage: S3Storage, key: str, upload_id: str, numbers: Iterable[int], ttl_s: int
+    storage: S3Storage,
+    key: str,
+    upload_id: str,
+    numbers: Iterable[int],
+    ttl_s: int,
+    signer: Any = None,
 ) -> list[PartUrl]:
     """Presigned PUT URLs (SigV4: the signature covers the host and the query, so a URL is good
-    for its one part of its one upload until it expires)."""
+    for its one part of its one upload until it expires). `signer` is the client that presigns
+    at the address browsers reach the bucket by (pipelines.storage.presigned.listener_client),
+    when it is not the platform's own (MinIO inside compose)."""
     return [
         PartUrl(
             part_number=n,
-            url=storage.client.generate_presigned_url(
+            url=(signer or storage.client).generate_presigned_url(
                 "upload_part",
                 ExpiresIn=ttl_s,
                 Params={

@@ -17,14 +17,15 @@ import msgspec
 from pipelines.storage.s3 import s3_client
 from settings import Settings
 
-__all__ = ["MAX_PRESIGN_S", "listener_origin", "presigned_url"]
+__all__ = ["MAX_PRESIGN_S", "listener_client", "listener_origin", "presigned_url"]
 
 MAX_PRESIGN_S = 7 * 24 * 3600  # SigV4 refuses a presigned URL valid longer than a week
 OPERATIONS = {"GET": "get_object", "HEAD": "head_object"}
 
 
 @lru_cache(maxsize=4)
-def _listener_client(settings: Settings) -> Any:
+def listener_client(settings: Settings) -> Any:
+    """An S3 client that presigns for browsers: listeners' media and creators' direct uploads."""
     endpoint = settings.s3_public_endpoint_url or settings.s3_endpoint_url
     return s3_client(msgspec.structs.replace(settings, s3_endpoint_url=endpoint))
 
@@ -40,7 +41,7 @@ def presigned_url(
     seconds). SigV4 signs the method: a GET URL answers a HEAD with SignatureDoesNotMatch."""
     lifetime = expires - int(now if now is not None else time.time())
     return str(
-        _listener_client(settings).generate_presigned_url(
+        listener_client(settings).generate_presigned_url(
             OPERATIONS[method],
             Params={"Bucket": settings.s3_bucket, "Key": key},
             ExpiresIn=max(1, min(lifetime, MAX_PRESIGN_S)),

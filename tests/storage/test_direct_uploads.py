@@ -283,3 +283,27 @@ def test_direct_uploads_need_s3(client: Any, accounts: Any) -> None:
         f"/api/v1/content/{content_id}/uploads", json={"bytes": 10}, headers=headers
     )
     assert response.status_code == 409 and "PUT /source" in response.json()["detail"]
+
+
+def test_part_urls_point_where_browsers_reach_the_bucket(s3: Any, creator: Any) -> None:
+    """Under compose the platform reaches MinIO at http://minio:9000, which no browser resolves:
+    part URLs are presigned at S3_PUBLIC_ENDPOINT_URL (here the same moto by another name)."""
+    import msgspec
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+
+    public = s3.s3_endpoint_url.replace("127.0.0.1", "localhost")
+    settings = msgspec.structs.replace(s3, s3_public_endpoint_url=public)
+    body = _body(2.5)
+    with TestClient(create_app(settings), base_url="http://testserver.local") as api:
+        content_id = _draft(api, creator)
+        upload = _start(api, creator, content_id, body)
+        assert all(u["url"].startswith(f"{public}/") for u in upload["part_urls"])
+        etags = _put_parts(upload, body, [1, 2, 3])
+        done = api.post(
+            f"/api/v1/content/{content_id}/uploads/{upload['upload_id']}/complete",
+            json={"parts": [{"part_number": n, "etag": e} for n, e in etags.items()]},
+            headers=creator,
+        )
+        assert done.status_code == 202, done.text
