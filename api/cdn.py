@@ -101,6 +101,8 @@ async def _is_public(state: State, content_id: str) -> bool:
 COMMUNITY_IMAGES = "community/posts/"
 # A series' podcast artwork (api/series/artwork.py): public, as its feed is.
 SERIES_ARTWORK = re.compile(r"series/[A-Za-z0-9_-]+/artwork\.jpg")
+# A playlist's cover (api/playlists/cover.py): under a random folder per upload, like post images.
+PLAYLIST_COVER = re.compile(r"playlists/[A-Za-z0-9_-]+/cover/[0-9a-f]+/[0-9]+\.(jpeg|webp)")
 
 
 def _community_key(raw: str) -> str:
@@ -143,7 +145,7 @@ async def cdn_object(key: FromPath[str], state: State, request: Request[Any, Any
     elif raw.startswith(COMMUNITY_IMAGES):
         # Post images: reached only through a post members see, by a key holding its random id.
         relative = _community_key(raw)
-    elif SERIES_ARTWORK.fullmatch(raw):
+    elif SERIES_ARTWORK.fullmatch(raw) or PLAYLIST_COVER.fullmatch(raw):
         relative = raw
     else:
         relative = _media_key(raw)

@@ -1,6 +1,6 @@
-"""Uploaded images (story illustrations, post images) into storage: decoded and resized by the
-pipeline's pure function off the event loop, each rendition stored under the caller's prefix,
-and their public URLs."""
+"""Uploaded images (story illustrations, post images, playlist covers) into storage: read within
+the limits as the body streams in, decoded and resized by the pipeline's pure function off the
+event loop, each rendition stored under the caller's prefix, and their public URLs."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 
 import anyio
 import msgspec
+from litestar import Request
 
 from api.errors import ApiError
 from pipelines.media.errors import ImageRefused, ImageTooLarge
-from pipelines.media.illustrations import WebImage, web_renditions
+from pipelines.media.illustrations import DEFAULT_LIMITS, WebImage, web_renditions
 from pipelines.storage import Storage
 from pipelines.storage.delivery import public_url
 from settings import Settings
@@ -33,6 +34,20 @@ class ImageOut(msgspec.Struct, kw_only=True):
     width: int
     height: int
     url: str
+
+
+async def read_image_body(
+    request: Request[Any, Any, Any], limit: int = DEFAULT_LIMITS.max_bytes
+) -> bytes:
+    """The body, refused as soon as it passes `limit` bytes (the image limits' own)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ImageTooBig(f"the image is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def decode_image(data: bytes) -> WebImage:

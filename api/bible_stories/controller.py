@@ -35,7 +35,7 @@ from api.bible_stories.service import (
 )
 from api.content.removal import delete_content
 from api.errors import InvalidInput, NotFound
-from api.web_images import ImageTooBig, decode_image, delete_images, store_image
+from api.web_images import decode_image, delete_images, read_image_body, store_image
 from models import BibleStory, Content, StoryIllustration, new_id, utcnow
 from models.scripture import canonical_book
 from models.story_search import StoryQuery, story_page
@@ -193,7 +193,7 @@ class BibleStoriesController(Controller):
         story, content = await load_owned_story(db, story_id, user)
         if not 0 <= at <= 86_400 or len(alt) > 500:
             raise InvalidInput("at is 0-86400 seconds; alt is at most 500 characters")
-        data = await _read_limited(request, DEFAULT_LIMITS.max_bytes)
+        data = await read_image_body(request, DEFAULT_LIMITS.max_bytes)
         image = await decode_image(data)
         illustration = StoryIllustration(
             id=new_id(), story_id=story.id, at_s=at, alt=alt, width=image.width, height=image.height
@@ -255,15 +255,3 @@ async def _illustration(
     if row is None or row.story_id != story.id:
         raise NotFound("no such illustration")
     return row
-
-
-async def _read_limited(request: Request[Any, Any, Any], limit: int) -> bytes:
-    """The body, refused as soon as it passes `limit` bytes (the image limits' own)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ImageTooBig(f"the image is over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

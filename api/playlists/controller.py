@@ -14,6 +14,7 @@ from api.auth.middleware import signed_in
 from api.auth.tokens import AuthUser
 from api.content.service import load_content
 from api.errors import InvalidInput, NotFound
+from api.playlists.cover import delete_cover, store_cover
 from api.playlists.feed import playlist_channel
 from api.playlists.schemas import (
     ItemIn,
@@ -38,7 +39,9 @@ from api.playlists.service import (
 )
 from api.series.feed_response import RSS, feed_response
 from api.series.feeds import episodes_of
+from api.web_images import read_image_body
 from models import Playlist, utcnow
+from pipelines.storage import Storage
 from settings import Settings
 
 MAX_LIMIT = 50
@@ -133,9 +136,54 @@ class PlaylistsController(Controller):
         playlist_id: FromPath[str],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
+        storage: NamedDependency[Storage],
     ) -> None:
-        await db.delete(await load_owned_playlist(db, playlist_id, user))
+        playlist = await load_owned_playlist(db, playlist_id, user)
+        cover = playlist.cover_image
+        await db.delete(playlist)
         await db.commit()
+        await delete_cover(storage, cover)
+
+    @put(
+        "/{playlist_id:str}/cover",
+        request_max_body_size=None,  # counted as it streams: a large upload is refused early
+        summary="Upload the cover (JPEG, PNG, WebP or GIF as the body), replacing any before",
+        description=(
+            "Decoded within limits on bytes, dimensions and pixels (a decompression bomb is "
+            "refused: 413 `image_too_large`; not an image: 422 `image_refused`) and stored "
+            "resized in WebP and JPEG; `cover` lists the renditions."
+        ),
+    )
+    async def set_cover(
+        self,
+        playlist_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        settings: NamedDependency[Settings],
+        storage: NamedDependency[Storage],
+    ) -> PlaylistOut:
+        playlist = await load_owned_playlist(db, playlist_id, user)
+        new = await store_cover(storage, playlist.id, await read_image_body(request))
+        old, playlist.cover_image = playlist.cover_image, new
+        playlist.updated_at = utcnow()
+        await db.commit()
+        await delete_cover(storage, old)
+        return await self._answer(db, settings, playlist, user)
+
+    @delete("/{playlist_id:str}/cover", status_code=204, summary="Take the cover away")
+    async def remove_cover(
+        self,
+        playlist_id: FromPath[str],
+        db: NamedDependency[AsyncSession],
+        user: NamedDependency[AuthUser | None],
+        storage: NamedDependency[Storage],
+    ) -> None:
+        playlist = await load_owned_playlist(db, playlist_id, user)
+        old, playlist.cover_image = playlist.cover_image, None
+        playlist.updated_at = utcnow()
+        await db.commit()
+        await delete_cover(storage, old)
 
     @post(
         "/{playlist_id:str}/items",

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from api.content.cards import ContentCard
+from api.web_images import ImageOut
 
 Visibility = Literal["private", "unlisted", "public"]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300, examples=["Advent 2026"])]
@@ -64,6 +65,8 @@ class PlaylistOut(msgspec.Struct, kw_only=True):
     title: str
     description: str
     cover_url: str
+    # The uploaded cover's renditions (WebP and JPEG, several widths), empty without one.
+    cover: list[ImageOut] = msgspec.field(default_factory=list)
     visibility: str
     curated: bool
     created_at: datetime

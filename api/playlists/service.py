@@ -16,6 +16,7 @@ from api.content.cards import content_card
 from api.content.service import visible_to
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from api.playlists.schemas import ItemOut, PlaylistOut, PlaylistPage
+from api.web_images import image_urls
 from models import Content, Playlist, PlaylistItem, utcnow
 from models.catalog.cursor import decode_cursor, encode_cursor
 from models.errors import BadCursor
@@ -127,6 +128,7 @@ def playlist_out(
         title=playlist.title,
         description=playlist.description,
         cover_url=playlist.cover_url,
+        cover=image_urls(settings, playlist.cover_image),
         visibility=playlist.visibility,
         curated=playlist.curated,
         created_at=playlist.created_at,

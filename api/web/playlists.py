@@ -22,6 +22,7 @@ from api.playlists.service import item_rows, items_for, listing, load_playlist, 
 from api.web import library
 from api.web.live import page_token
 from api.web.templating import page
+from api.web_images import image_urls
 from settings import Settings
 
 LISTED = 50
@@ -91,6 +92,7 @@ class PlaylistPages(Controller):
             "playlist.html",
             title=found.title,
             playlist=found,
+            cover_images=image_urls(settings, found.cover_image),
             items=items,
             first=await first_playable(db, settings, items, user),
             owner=can_change(user, found.owner_id),

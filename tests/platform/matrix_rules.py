@@ -24,6 +24,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", f"{V1}/playlists/{{playlist_id:str}}/items"): OWNER,
     ("PUT", f"{V1}/playlists/{{playlist_id:str}}/items"): OWNER,
     ("DELETE", f"{V1}/playlists/{{playlist_id:str}}/items/{{content_id:str}}"): OWNER,
+    ("PUT", f"{V1}/playlists/{{playlist_id:str}}/cover"): OWNER,
+    ("DELETE", f"{V1}/playlists/{{playlist_id:str}}/cover"): OWNER,
     # Podcast apps call anonymously: a private playlist has no feed for anyone.
     ("GET", f"{V1}/playlists/{{playlist_id:str}}/feed.xml"): "nobody",
     # The subject content is the owner's private draft: others cannot save progress on it.

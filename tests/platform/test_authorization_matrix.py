@@ -145,6 +145,7 @@ def _bodies(values: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
             "json": {"content_ids": [values["content_id"]]}
         },
         ("PUT", f"{V1}/me/progress/{{content_id:str}}"): {"json": {"position": 12.5}},
+        ("PUT", f"{V1}/playlists/{{playlist_id:str}}/cover"): {"content": photo(64, 48)},
         ("GET", f"{V1}/me/reactions"): {"params": {"post_id": values["post_id"]}},
         ("POST", f"{V1}/bible-stories"): {"json": {"title": "Ruth", "scripture": ["Ruth 1"]}},
         ("PATCH", f"{V1}/bible-stories/{{story_id:str}}"): {"json": {"title": "Renamed"}},

@@ -3,10 +3,10 @@ delete and the removal of its objects, or between a step's last write and its en
 
 Each top-level folder of storage belongs to a kind of row: `media/{content id}/`,
 `sources/{content id}/`, `series/{series id}/` (artwork), `community/posts/{post id}/` (images),
-`recordings/{live session id}/`. A folder whose id has no row, and that no content's source
-key points into, is deleted once its newest object is older than `orphan_grace_s`: a folder
-written a moment ago may belong to a row not yet committed. Nothing outside these folders is
-touched.
+`playlists/{playlist id}/` (covers), `recordings/{live session id}/`. A folder whose id has no
+row, and that no content's source key points into, is deleted once its newest object is older
+than `orphan_grace_s`: a folder written a moment ago may belong to a row not yet committed.
+Nothing outside these folders is touched.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Content, LiveSession, Post, Series, utcnow
+from models import Content, LiveSession, Playlist, Post, Series, utcnow
 from pipelines.storage import Storage, storage_from_settings
 from pipelines.storage.content_objects import SOURCES_PREFIX
 from settings import get_settings
@@ -48,6 +48,7 @@ OWNERS: tuple[Owner, ...] = (
     Owner(SOURCES_PREFIX, Content.id),
     Owner("series/", Series.id),
     Owner("community/posts/", Post.id),
+    Owner("playlists/", Playlist.id),  # covers (api/playlists/cover.py)
     Owner("recordings/", LiveSession.id),
 )
 

@@ -33,11 +33,13 @@ TABLES = ("posts", "comments", "reactions", "playlists", "playlist_items")
 
 def upgrade() -> None:
     with op.batch_alter_table("playlists") as batch:
-        batch.add_column(sa.Column(
+        batch.add_column(
+            sa.Column(
                 "cover_image",
                 sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
                 nullable=True,
-            ))
+            )
+        )
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
