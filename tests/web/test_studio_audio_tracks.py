@@ -1,7 +1,7 @@
 """Audio in other languages from the studio, in a real browser: a creator adds an
 interpreter's recording to a ready video, sees it become ready, listeners' master lists it
 beside the captions, a tag that names no language shows the API's sentence, and Remove takes
-it out again."""
+it out again; a listener's player offers the language and plays it when chosen."""
 
 from __future__ import annotations
 
@@ -66,6 +66,17 @@ def test_a_creator_adds_and_removes_an_interpreters_recording(site: Site, page: 
     assert 'TYPE=AUDIO,GROUP-ID="audio",NAME="Español",LANGUAGE="es"' in master
     assert "TYPE=SUBTITLES" in master  # the captions the plan made are still listed
 
+    # The player offers the language; choosing it plays the Spanish rendition.
+    page.goto(f"{site.base}/library/{content_id}")
+    # Play, as the video's own control does (its place in the controls varies with the size).
+    page.evaluate("() => { document.querySelector('#media').play().catch(() => {}); }")
+    page.wait_for_selector(".audio-lang:not([hidden])", timeout=30_000)
+    assert page.locator(".audio-language option").all_inner_texts() == ["English", "Español"]
+    axe(page)
+    with page.expect_request(lambda request: "/audio_es/" in request.url, timeout=30_000):
+        page.locator(".audio-language").select_option(label="Español")
+
+    page.goto(f"{site.base}/studio/{content_id}")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator('li[data-language="es"]').get_by_role("button", name="Remove").click()
     page.wait_for_selector('li[data-language="es"]', state="detached", timeout=60_000)

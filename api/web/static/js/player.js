@@ -1,6 +1,7 @@
 // The player page and the embed: the stream, a start time, captions, the transcript that follows
 // playback, the waveform (audio) and storyboard previews (video). Each part is optional.
 import { attachStream } from "./media.js";
+import { offerAudioLanguages } from "./audio-languages.js";
 import { followTranscript } from "./transcript.js";
 import { setupCaptions } from "./captions.js";
 
@@ -36,7 +37,10 @@ media.addEventListener("play", () => {
   media.removeAttribute("src");
   media.load();
   attached = attachStream(media, { hls: data.hls, mp3: data.mp3, hlsScript: data.hlsScript })
-    .then(() => media.play().catch(() => {}))
+    .then((player) => {
+      offerAudioLanguages(root, player);
+      return media.play().catch(() => {});
+    })
     .catch(() => { status.textContent = "The player could not start."; });
 });
 
