@@ -257,3 +257,21 @@ def test_a_member_comments_on_a_sermon_from_its_player_page(
     axe(page)
     visitor.reload()
     assert "Small faith, big God" in visitor.locator(".sermon-comments").inner_text()
+    assert visitor.locator(".sermon-comments .report").count() == 0  # members report
+
+    # Another member reports it from the player page; it joins the moderators' queue.
+    other = new_page()
+    sign_in(other, site.base, site.user("creator"), then=f"/library/{sermon}")
+    said = other.locator(".sermon-comments .comments li", has_text="Small faith")
+    said.locator("summary", has_text="Report").click()
+    said.get_by_label("Why should a moderator look at this comment?").fill("Testing reports")
+    said.get_by_role("button", name="Send report").click()
+    other.wait_for_selector(
+        ".sermon-comments .form-status:has-text('moderators will look at it')", timeout=10_000
+    )
+    queue = site.api("moderator", "GET", "/moderation/reports").json()["items"]
+    assert any(
+        r["reason"] == "Testing reports"
+        and (r["comment"] or {}).get("text") == "Small faith, big God"
+        for r in queue
+    ), queue

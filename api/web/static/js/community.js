@@ -152,12 +152,11 @@ function setupCards() {
   root.addEventListener("submit", async (event) => {
     const form = event.target;
     const card = form.closest("article.post");
-    if (!card || !(form.matches(".edit-form") || form.matches(".report-form"))) return;
+    // A comment's report is the thread's (threads.js); this is the post's own.
+    if (!card || !form.matches(".edit-form, .report-form:not([data-comment-id])")) return;
     event.preventDefault();
     const postId = card.dataset.postId;
-    const status = form.dataset.commentId
-      ? form.closest(".thread")?.querySelector(":scope > .form-status")
-      : card.querySelector(".post-status");
+    const status = card.querySelector(".post-status");
     try {
       if (form.matches(".edit-form")) {
         await api("PATCH", `/posts/${postId}`, { text: form.elements.text.value });

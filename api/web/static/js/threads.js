@@ -11,6 +11,17 @@ function statusOf(element) {
 export function setupThreads(root, { refresh }) {
   root.addEventListener("submit", async (event) => {
     const form = event.target;
+    if (form.matches(".thread .report-form[data-comment-id]")) {
+      event.preventDefault();
+      const thread = form.closest(".thread");
+      try {
+        await reportComment(form, thread);
+        say(statusOf(thread), "Thank you: the moderators will look at it.");
+      } catch (error) {
+        say(statusOf(thread), error.message);
+      }
+      return;
+    }
     if (!form.matches(".thread .comment-form")) return;
     event.preventDefault();
     const thread = form.closest(".thread");
@@ -46,11 +57,24 @@ export function setupThreads(root, { refresh }) {
   });
 }
 
-// A report of a post (`postId`) or of one of its comments (the form's data-comment-id).
+// A report of a post, or of a comment under a post or a sermon (the form's data-comment-id).
 export async function report(form, postId) {
-  const body = { reason: form.elements.reason.value };
-  if (form.dataset.commentId) body.comment_id = form.dataset.commentId;
-  await api("POST", `/posts/${postId}/reports`, body);
+  await api("POST", `/posts/${postId}/reports`, { reason: form.elements.reason.value });
+  closeReport(form);
+}
+
+async function reportComment(form, thread) {
+  const reason = form.elements.reason.value;
+  const comment = form.dataset.commentId;
+  if (thread.dataset.api.startsWith("/posts/")) {
+    await api("POST", `${thread.dataset.api}/reports`, { reason, comment_id: comment });
+  } else {
+    await api("POST", `${thread.dataset.api}/comments/${comment}/reports`, { reason });
+  }
+  closeReport(form);
+}
+
+function closeReport(form) {
   form.reset();
   form.closest("details")?.removeAttribute("open");
 }
