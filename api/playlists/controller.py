@@ -32,6 +32,7 @@ from api.playlists.service import (
     listing,
     load_owned_playlist,
     load_playlist,
+    load_playlist_with_items,
     playlist_out,
     playlist_page,
     remove_item,
@@ -102,8 +103,7 @@ class PlaylistsController(Controller):
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
     ) -> Response[PlaylistOut]:
-        playlist = await load_playlist(db, playlist_id, user)
-        rows = await item_rows(db, playlist.id)
+        playlist, rows = await load_playlist_with_items(db, playlist_id, user)
         out = playlist_out(settings, playlist, items_for(playlist, rows, user))
         shared = user is None and playlist.visibility != "private"
         cache_control = "public, max-age=15" if shared else "private, no-store"

@@ -18,7 +18,7 @@ from api.auth.middleware import can_change
 from api.auth.tokens import AuthUser
 from api.errors import NotFound
 from api.playlists.schemas import ItemOut
-from api.playlists.service import item_rows, items_for, listing, load_playlist, playlist_page
+from api.playlists.service import items_for, listing, load_playlist_with_items, playlist_page
 from api.web import library
 from api.web.live import page_token
 from api.web.templating import page
@@ -85,8 +85,8 @@ class PlaylistPages(Controller):
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
     ) -> Template:
-        found = await load_playlist(db, playlist_id, user)
-        items = items_for(found, await item_rows(db, found.id), user)
+        found, rows = await load_playlist_with_items(db, playlist_id, user)
+        items = items_for(found, rows, user)
         return page(
             request,
             "playlist.html",
