@@ -410,14 +410,24 @@ def _work_root(settings: Settings, work_dir: Path | None) -> Path:
 
 
 def probe_step(ctx: StepContext) -> StepResult:
-    """The plan's first step: probe the source; the result decides the rest of the plan."""
+    """The plan's first step: probe the source; the result decides the rest of the plan.
+
+    A video is also looked at for a still picture (a few seeks), once: every chunk of a long
+    video's encode must agree on it, and each would otherwise look again.
+    """
+    # still.py builds on this module (Probe, input_args): imported here, not at the top.
+    from pipelines.media.still import is_still_picture
+
     probe, cpu = _probe(ctx.source, ctx.settings, ctx.work_dir, ctx.cancel)
+    data: dict[str, object] = {
+        "probe": msgspec.to_builtins(probe),
+        "media_type": probe.media_type,
+        "duration": probe.duration,
+    }
+    if probe.video is not None:
+        data["still"] = is_still_picture(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel)
     return StepResult(
-        data={
-            "probe": msgspec.to_builtins(probe),
-            "media_type": probe.media_type,
-            "duration": probe.duration,
-        },
+        data=data,
         media_seconds=probe.duration,
         cpu_seconds=round(cpu, 3),
     )

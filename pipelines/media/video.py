@@ -358,7 +358,7 @@ def encode_video_step(ctx: StepContext) -> StepResult:
         raise MediaRejected("the file has no video to encode")
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     still_path: Path | None = None
-    if is_still_picture(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel):
+    if _is_still(ctx, probe):
         if ctx.chunk > 1:
             return StepResult(skipped="a still picture is encoded whole by the first chunk")
         still_path = extract_still(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel)
@@ -414,6 +414,15 @@ def encode_video_step(ctx: StepContext) -> StepResult:
         cpu_seconds=cpu,
         time_to_first_playable=ttfp,
     )
+
+
+def _is_still(ctx: StepContext, probe: Probe) -> bool:
+    """Whether the video is a still picture: as the probe step found (once for every chunk),
+    or looked at now when run alone."""
+    probed = ctx.previous.get("probe")
+    if probed is not None and "still" in probed.data:
+        return bool(probed.data["still"])
+    return is_still_picture(ctx.source, probe, ctx.settings, ctx.work_dir, ctx.cancel)
 
 
 def _loudness_data(loudness: dict[int, Loudness]) -> dict[str, object]:

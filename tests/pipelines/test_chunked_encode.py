@@ -16,6 +16,7 @@ from pipelines.chunks import ChunkRule, chunk_count
 from pipelines.context import ContentMetadata, StepContext, StepResult
 from pipelines.media.hls import finalise_playlist, playlist_segments
 from pipelines.media.iframes import iframe_entries
+from pipelines.media.probe import probe_step
 from pipelines.media.video import encode_video_step
 from pipelines.storage import LocalStorage
 from settings import Settings, load_settings
@@ -213,3 +214,33 @@ def test_a_short_video_is_not_cut() -> None:
     # The last chunk always keeps a segment, whatever the snapping.
     assert chunk_count(906.0, rule) == 3
     assert chunk_count(907.0, rule) == 4
+
+
+def test_a_long_still_picture_is_encoded_whole_by_its_first_chunk(
+    chunk_settings: Settings, tmp_path: Path
+) -> None:
+    """A slide held for a long sermon is one cheap rung: its first chunk encodes it all, the
+    others have nothing to do, and the join lists the first chunk's outputs alone."""
+    slide = make(
+        tmp_path / "slide.mp4", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=0.04",
+        "-f", "lavfi", "-i", f"sine=f=440:d={DURATION_S}",
+        "-vf", f"tpad=stop_mode=clone:stop_duration={DURATION_S}",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-t", f"{DURATION_S}",
+    )  # fmt: skip
+    probe_ctx = _ctx(slide, tmp_path, chunk_settings, "probe")
+    probed = probe_step(probe_ctx)
+    assert probed.data["still"] is True
+    chunks = {}
+    for number in (1, 2, 3):
+        ctx = _ctx(slide, tmp_path, chunk_settings, "still", chunk=number)
+        ctx.previous["probe"] = probed
+        chunks[number] = encode_video_step(ctx)
+    assert [bool(c.skipped) for c in chunks.values()] == [False, True, True]
+    # The worker hands the join only succeeded chunks (a skipped one has no result to join).
+    ctx = _ctx(slide, tmp_path, chunk_settings, "still", chunks={1: chunks[1]})
+    ctx.previous["probe"] = probed
+    joined = encode_video_step(ctx)
+    assert joined.data["still"] is True and len(joined.data["rungs"]) == 1
+    hls = tmp_path / "still" / "media/c1/g1/hls"
+    rung = joined.data["rungs"][0]["name"]
+    assert decodes_to_the_end(hls / rung / "index.m3u8") == pytest.approx(DURATION_S, abs=1.0)
