@@ -193,6 +193,9 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 _UNSTORABLE_TEXT = {"22021", "22P05"}
 # numeric_value_out_of_range; asyncpg refuses an integer beyond int64 itself, before sending it.
 _OUT_OF_RANGE = "22003"
+# foreign_key_violation: what the request refers to was deleted while it ran (a story deleted
+# while its illustration uploads) or never existed.
+_GONE = "23503"
 
 
 def database_unavailable() -> DatabaseUnavailable:
@@ -222,7 +225,8 @@ def lost_redis(exc: BaseException) -> bool:
 
 def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[ErrorOut]:
     """Text PostgreSQL refuses is the caller's mistake (a 422), found by schemathesis; a lost
-    connection is an outage (a 503); any other database error is ours."""
+    connection is an outage (a 503); a reference to a row that is gone is a 404; any other
+    database error is ours."""
     if lost_database(exc):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return api_error_handler(request, database_unavailable())
@@ -235,6 +239,13 @@ def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> 
         )
     if "out of int64 range" in str(exc.orig) or sqlstate == _OUT_OF_RANGE:
         return api_error_handler(request, InvalidInput("a number in the request is too large"))
+    if sqlstate == _GONE or "FOREIGN KEY constraint failed" in str(exc.orig):
+        return api_error_handler(
+            request,
+            NotFound(
+                "something this request refers to does not exist (it may have just been deleted)"
+            ),
+        )
     return internal_error_handler(request, exc)
 
 
