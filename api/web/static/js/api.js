@@ -1,7 +1,10 @@
 // The JSON API, called as the signed-in account: the page carries a short-lived access token
 // (api/web/live.py page_token) and the API's guards decide, as for any client. Errors keep the
-// API's own {code, detail}.
-const token = () => document.querySelector('meta[name="cnt-token"]')?.content || "";
+// API's own {code, detail}. Pages stay open longer than their token lasts (a sermon, a service,
+// the studio): refused with 401, a page that had a token asks /page-token for a fresh one with
+// its session cookie and tries once more.
+const tokenMeta = () => document.querySelector('meta[name="cnt-token"]');
+const token = () => tokenMeta()?.content || "";
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -12,7 +15,16 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+export async function refreshToken() {
+  const answer = await fetch("/page-token", { headers: { Accept: "application/json" } });
+  // Signed out meanwhile: the page answers with the sign-in page instead.
+  if (answer.redirected || !answer.ok) return false;
+  const { token: fresh } = await answer.json();
+  tokenMeta()?.setAttribute("content", fresh);
+  return true;
+}
+
+async function call(method, path, body) {
   // A visitor's page has no token: an empty bearer would be refused where none is needed.
   const headers = token() ? { Authorization: `Bearer ${token()}` } : {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -23,6 +35,16 @@ export async function api(method, path, body) {
   const data = text ? JSON.parse(text) : {};
   if (!answer.ok) throw new ApiError(answer.status, data);
   return data;
+}
+
+export async function api(method, path, body) {
+  try {
+    return await call(method, path, body);
+  } catch (error) {
+    const expired = error instanceof ApiError && error.status === 401 && token();
+    if (!expired || !(await refreshToken())) throw error;
+    return call(method, path, body);
+  }
 }
 
 // PUT bytes with progress (fetch has no upload progress); resolves with the response.

@@ -1,7 +1,7 @@
 // A signed-in member on a sermon's page: where they are is saved as it plays, the favourite
 // toggle, and "Add to playlist" (one of theirs, or a new one). Each calls the JSON API with the
 // page's short-lived token; the API's guards decide.
-import { memberApi as api } from "./member-api.js";
+import { api } from "./api.js";
 import { keepProgress } from "./progress.js";
 
 const box = document.querySelector("[data-member]");

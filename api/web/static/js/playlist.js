@@ -2,7 +2,7 @@
 // ends, or the one the listener picks), and its owner renames it, changes who sees it, moves
 // items up and down and takes them out, each through the JSON API. Without JavaScript the page
 // is the list of items, each a link to its own player page.
-import { memberApi as api } from "./member-api.js";
+import { api } from "./api.js";
 import { attachStream } from "./media.js";
 import { keepProgress } from "./progress.js";
 

@@ -1,5 +1,5 @@
 // The playlists page: a member starts a new playlist (through the JSON API) and goes to it.
-import { memberApi as api } from "./member-api.js";
+import { api } from "./api.js";
 
 const form = document.querySelector("[data-new-playlist]");
 if (form) {

@@ -2,7 +2,7 @@
 // seconds while it plays, on pause and at the end, and only when it moved, so every device they
 // use resumes there (the page starts from the saved second: api/web/my_listening.py). The API
 // writes the row only when it moves too; this keeps the requests down as well.
-import { memberApi as api } from "./member-api.js";
+import { api } from "./api.js";
 
 const EVERY_MS = 5000;
 
