@@ -21,9 +21,9 @@ from api.auth.audience import audience_viewer
 from api.auth.middleware import signed_in
 from api.auth.rate_limit import STORE
 from api.auth.tokens import AuthUser
-from api.community import service
+from api.community import service, writing
 from api.community.events import announce
-from api.community.gate import ensure_length, ensure_not_muted, ensure_within_rate
+from api.community.gate import ensure_length, ensure_not_muted
 from api.community.moderation_service import moderate_post
 from api.community.schemas import (
     CommentIn,
@@ -46,10 +46,9 @@ from api.community.views import (
     posts_out,
     report_out,
 )
-from api.content.service import load_content
 from api.errors import Forbidden, InvalidInput, NotFound
 from api.response_cache.middleware import BY_AUDIENCE_KEY
-from models import Comment, Post, Reaction, utcnow
+from models import Comment, Reaction, utcnow
 from models.community import COMMUNITY
 from models.upsert import dialect_insert
 from pipelines.storage import Storage
@@ -62,13 +61,6 @@ def _limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit is between 1 and {MAX_LIMIT}")
     return limit
-
-
-async def _may_write(
-    request: Request[Any, Any, Any], db: AsyncSession, user: AuthUser, bucket: str, rate: int
-) -> None:
-    await ensure_not_muted(db, user, COMMUNITY)
-    await ensure_within_rate(request.app.stores.get(STORE), user, bucket, rate)
 
 
 class PostsController(Controller):
@@ -92,29 +84,9 @@ class PostsController(Controller):
         storage: NamedDependency[Storage],
     ) -> PostOut:
         assert user is not None
-        ensure_length(data.text, settings.community_post_max_chars)
-        await _may_write(request, db, user, "posts", settings.community_posts_per_minute)
-        if data.anonymous and data.kind != "prayer_request":
-            raise InvalidInput(
-                "only prayer requests can hide their author", extra={"field": "anonymous"}
-            )
-        if data.content_id is not None:
-            await load_content(db, data.content_id, user)
         image = service.decode_base64_image(data.image) if data.image else None
-        post = Post(
-            author_id=user.id,
-            kind=data.kind,
-            text=data.text,
-            anonymous=data.anonymous,
-            content_id=data.content_id,
-            status=await service.status_for(db, data.text),
-        )
-        db.add(post)
-        await db.flush()
-        if image is not None:
-            await service.attach_image(storage, post, image)
-        await db.commit()
-        await service.announce_post(db, settings, post, "post_created")
+        store = request.app.stores.get(STORE)
+        post = await writing.create_post(db, storage, store, settings, user, data, image)
         (out,) = await posts_out(db, settings, [post], user)
         return out
 
@@ -243,19 +215,8 @@ class PostsController(Controller):
     ) -> CommentOut:
         assert user is not None
         post = await load_post(db, post_id, user)
-        ensure_length(data.text, settings.community_comment_max_chars)
-        await _may_write(request, db, user, "comments", settings.community_comments_per_minute)
-        await service.check_parent(db, data.parent_id, post_id=post.id, content_id=None)
-        comment = Comment(
-            post_id=post.id,
-            parent_id=data.parent_id,
-            author_id=user.id,
-            text=data.text,
-            status=await service.status_for(db, data.text),
-        )
-        db.add(comment)
-        await db.commit()
-        await service.announce_comment(db, post, comment)
+        store = request.app.stores.get(STORE)
+        comment = await writing.add_comment(db, store, settings, user, post, data)
         out = comment_out(post, comment, await names(db, {user.id}), user)
         return out
 

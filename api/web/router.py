@@ -12,6 +12,7 @@ from api.web.account import AccountPages
 from api.web.admin import AdminPages
 from api.web.assets import static_file
 from api.web.community import CommunityPages
+from api.web.community_forms import CommunityForms
 from api.web.embed import EmbedPages
 from api.web.errors import PAGE_EXCEPTION_HANDLERS
 from api.web.listening import ListeningPages
@@ -37,6 +38,7 @@ PAGE_GROUPS: list[Any] = [
     StudioPages,
     AdminPages,
     CommunityPages,
+    CommunityForms,
     ModerationPages,
 ]
 

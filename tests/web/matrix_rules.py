@@ -42,6 +42,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/community"): MEMBER,
     ("GET", "/community/{post_id:str}"): MEMBER,  # what load_post allows
     ("GET", "/community/{post_id:str}/card"): MEMBER,
+    ("POST", "/community"): FORM,
+    ("POST", "/community/{post_id:str}/comments"): FORM,
     ("GET", "/moderation"): MODERATOR,
 }
 ROUTES = frozenset(RULES)

@@ -11,8 +11,9 @@ from sqlalchemy import update
 
 from models import User
 from tests.conftest import Accounts
+from tests.platform.images import photo
 from tests.sermons import make_sermon
-from tests.web.test_pages_http import sign_in
+from tests.web.test_pages_http import CSRF, sign_in
 from workers.db import session_scope
 
 V1 = "/api/v1"
@@ -159,3 +160,73 @@ def test_a_sermons_comments_show_on_its_player_page_while_its_owner_has_them_on(
 
     assert client.put(switch, json={"enabled": False}, headers=Accounts.auth(owner)).is_success
     assert "This one changed my week" not in client.get(f"/library/{sermon}").text
+
+
+def test_without_javascript_a_member_posts_a_prayer_request_with_a_photo_and_comments(
+    client: Any, accounts: Accounts
+) -> None:
+    asker, member = accounts.make("listener"), accounts.make("listener")
+    _named(asker, "Hannah Quietly")
+    sermon = make_sermon(accounts.make("creator")["id"], title="Be Still")
+    _as(client, asker)
+    feed = client.get("/community").text
+    token = CSRF.search(feed)
+    assert token and 'enctype="multipart/form-data"' in feed
+    refused = client.post("/community", data={"text": "no token"}, follow_redirects=False)
+    assert refused.status_code == 403
+
+    posted = client.post(
+        "/community",
+        data={
+            "_csrf_token": token[1],
+            "text": "Please pray for our family this week",
+            "kind": "prayer_request",
+            "anonymous": "on",
+            "sermon": f"https://church.test/library/{sermon}?t=12",
+        },
+        files={"image": ("family.jpg", photo(800, 600), "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303, posted.text
+    post_page = posted.headers["location"]
+    post_id = post_page.rsplit("/", 1)[1]
+    shown = client.get(post_page).text
+    assert "Please pray for our family this week" in shown
+    assert f'href="/library/{sermon}"' in shown and "Be Still" in shown
+    assert re.search(r'<img src="[^"]+/community/posts/' + post_id, shown), shown
+
+    # A member's comment and reply through the page's own form.
+    _as(client, member)
+    page_text = client.get(post_page).text
+    assert "Hannah" not in page_text
+    token = CSRF.search(page_text)
+    assert token
+    said = client.post(
+        f"/community/{post_id}/comments",
+        data={"_csrf_token": token[1], "text": "Praying with you"},
+        follow_redirects=False,
+    )
+    assert said.status_code == 303
+    assert said.headers["location"].startswith(f"/community/{post_id}#comment-")
+    comment_id = said.headers["location"].split("#comment-")[1]
+    replied = client.post(
+        f"/community/{post_id}/comments",
+        data={"_csrf_token": token[1], "text": "And me", "parent_id": comment_id},
+        follow_redirects=False,
+    )
+    assert replied.status_code == 303
+    thread = client.get(post_page).text
+    assert re.search(
+        r'id="comment-' + comment_id + r'".*Praying with you.*class="replies".*And me',
+        thread,
+        flags=re.S,
+    ), thread
+
+    # Bad input gets the API's own sentence, as a page.
+    wrong = client.post(
+        "/community",
+        data={"_csrf_token": token[1], "text": "A post", "kind": "post", "anonymous": "on"},
+        follow_redirects=False,
+    )
+    assert wrong.status_code == 422
+    assert "only prayer requests can hide their author" in wrong.text
