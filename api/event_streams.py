@@ -1,9 +1,10 @@
 """Events to clients: Litestar channels on Redis pub/sub, so every API process hears every event.
 
 Workers publish with `workers.pubsub.publish` (a numbered event, kept in a short backlog, then
-PUBLISHed on the raw channel name, e.g. `live:{id}`); the PubSub backend subscribes to the same
-raw names. `numbered_events` turns one channel into an ordered stream without gaps: a dropped or
-raced pub/sub message is read back from the backlog by its number.
+PUBLISHed on the channel's name under the run's namespace, `wire_channel("live:{id}")`); the
+PubSub backend subscribes to the same names. `numbered_events` turns one channel into an
+ordered stream without gaps: a dropped or raced pub/sub message is read back from the backlog by
+its number.
 
 One message reaches every subscriber of a process (500 people watching a service's chat): it
 is parsed once per process (`decoded`) and every client is sent the text it came in
@@ -30,7 +31,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from settings import Settings
-from workers.pubsub import backlog_since, sequence_key
+from workers.pubsub import backlog_since, sequence_key, wire_channel
 from workers.redis_clients import async_client
 
 T = TypeVar("T")
@@ -101,7 +102,8 @@ class ReconnectingPubSubBackend(RedisChannelsPubSubBackend):
 
 def channels_plugin(settings: Settings) -> ChannelsPlugin:
     """The one ChannelsPlugin of an API process (dependency name `channels`)."""
-    # PubSub, not Streams: the Streams backend prefixes its keys, and workers publish raw names.
+    # PubSub, not Streams: workers publish with one Lua call that also numbers and keeps the
+    # event (workers.pubsub), which Streams' own keys would not follow.
     # No socket time-out: the subscription waits for messages as long as nothing is published.
     backend = ReconnectingPubSubBackend(redis=async_client(settings.redis_url, socket_timeout=None))
     return ChannelsPlugin(
@@ -127,7 +129,7 @@ async def numbered_events(
     from the backlog when the next number shows the gap.
     """
     last = after
-    async with channels.start_subscription([channel]) as subscriber:
+    async with channels.start_subscription([wire_channel(channel)]) as subscriber:
         # Anything published between the caller's snapshot and this subscription.
         for event in await read_backlog(channel, last):
             last = int(event["id"])

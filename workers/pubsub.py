@@ -38,6 +38,13 @@ return seq
 """
 
 
+def wire_channel(channel: str) -> str:
+    """The Redis pub/sub name of `channel`, under the run's namespace like its sequence and
+    backlog: two platforms (or test runs) on one Redis must not hear each other's events, whose
+    numbers would otherwise move a listener past its own platform's next event."""
+    return f"{get_settings().broker_namespace}:events:{channel}"
+
+
 def backlog_key(channel: str) -> str:
     return f"{get_settings().broker_namespace}:events:{channel}:backlog"
 
@@ -69,7 +76,7 @@ def publish_many(events: list[tuple[str, dict[str, Any]]]) -> int:
         if "id" in event:  # the id is the sequence's to give
             event = {key: value for key, value in event.items() if key != "id"}
         keys += [sequence_key(channel), backlog_key(channel)]
-        args += [json.dumps(event, default=str), channel]
+        args += [json.dumps(event, default=str), wire_channel(channel)]
     return int(_publish_script()(keys=keys, args=args))
 
 

@@ -25,6 +25,7 @@ from settings import get_settings
 from tests.conftest import Accounts, start_api
 from tests.faults.conftest import PrivatePostgres, PrivateRedis
 from tests.jobs.conftest import ROOT, content_with_jobs, job_row, wait_until
+from workers.pubsub import wire_channel
 
 pytestmark = pytest.mark.chaos
 
@@ -174,7 +175,7 @@ def test_event_streams_work_again_after_a_redis_restart(
     mine = Accounts.auth(creator)
     with api_with(REDIS_URL=private_redis.url) as http:
         draft = http.post("/content", json={"title": "Live update"}, headers=mine).json()
-        channel = f"content:{draft['id']}"
+        channel = wire_channel(f"content:{draft['id']}")
         client = redis.Redis.from_url(private_redis.url)
         event = '{"id": 1, "type": "content", "status": "processing"}'
         path = f"/content/{draft['id']}/events"
