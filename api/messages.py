@@ -14,17 +14,23 @@ log = logging.getLogger(__name__)
 
 
 async def send_advance(content_id: str) -> None:
-    """Ask the orchestrator to enqueue whatever the content's plan has ready.
+    """Ask the orchestrator to enqueue whatever the content's plan has ready (the sweeper
+    advances content whose plan has nothing queued once Redis is back)."""
+    await send_committed("advance", content_id)
 
-    It follows a committed change (a new generation): when Redis is down the change still
-    stands and the request succeeds, since the caller would otherwise redo a change that was
-    made. The sweeper advances content whose plan has nothing queued once Redis is back."""
+
+async def send_committed(actor_name: str, *args: str) -> None:
+    """Send a message that follows a committed change, whose sending the clock repeats.
+
+    When Redis is down the change still stands and the request succeeds, since the caller
+    would otherwise redo a change that was made; the clock sends what is still owed once Redis
+    is back (workers/clock: lost jobs, track removals)."""
     try:
-        await send("advance", content_id)
+        await send(actor_name, *args)
     except RedisError as exc:
         if not lost_redis(exc):
             raise
-        log.warning("advance for %s not sent (%s); the sweeper sends it later", content_id, exc)
+        log.warning("%s for %s not sent (%s); the clock sends it later", actor_name, args, exc)
 
 
 async def send(actor_name: str, *args: str) -> None:

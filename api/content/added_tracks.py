@@ -33,7 +33,7 @@ from api.content.added_track_service import (
 from api.content.service import load_owned_content
 from api.content.source import receive_content_file
 from api.errors import Conflict, NotFound
-from api.messages import send, send_advance
+from api.messages import send_advance, send_committed
 from models import AddedTrack, Content, utcnow
 from pipelines.media.added_track import track_name
 from pipelines.storage import Storage
@@ -120,7 +120,7 @@ class AddedTracksController(Controller):
             )
         track.status, track.updated_at = "removing", utcnow()
         await db.commit()
-        await send("remove_audio_track", content_id, tag)
+        await send_committed("remove_audio_track", content_id, tag)
         return TrackState(
             language=tag, name=track.name, status="removing", bytes=track.source_bytes
         )

@@ -1,21 +1,26 @@
 """An interpreter's recording added to a ready video through the API joins the served master
 as a Spanish rendition, read back with ffprobe; it can be removed again; a file that is not
 media fails its own job and leaves the master as it was; and only the owner or an admin may
-add one."""
+add one. A removal whose message was lost is sent again by the clock."""
 
 from __future__ import annotations
 
 import json
 import re
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from models import AddedTrack, utcnow
 from settings import get_settings
 from tests.conftest import wait_for_status
 from tests.jobs.conftest import upload, wait_until
+from workers.clock.track_removals import RESEND_AFTER_S, resend_track_removals
+from workers.db import session_scope
 
 VIDEO_S = 5.0
 
@@ -293,3 +298,27 @@ def test_an_audio_sermon_or_a_silent_video_takes_no_added_track(
         "silent.mp4": "the video has no sound of its own; upload it again with its sound",
         "interpreter.m4a": "audio tracks are added to a video once it has been processed",
     }
+
+
+def test_a_lost_removal_is_sent_again_by_the_clock(
+    client, ready_video, interpreter_m4a: Path
+) -> None:  # type: ignore[no-untyped-def]
+    content_id, headers = ready_video
+    sent = _put_track(client, content_id, "es", interpreter_m4a.read_bytes(), headers)
+    assert sent.status_code == 202, sent.text
+    assert _settled(client, content_id, headers, "es")["status"] == "ready"
+
+    # The DELETE committed `removing`, and its message never reached Redis.
+    with session_scope() as db:
+        db.execute(
+            update(AddedTrack)
+            .where(AddedTrack.content_id == content_id)
+            .values(status="removing", updated_at=utcnow() - timedelta(seconds=RESEND_AFTER_S + 1))
+        )
+    assert [t["status"] for t in _tracks(client, content_id, headers)] == ["removing"]
+
+    assert resend_track_removals() == 1
+    assert resend_track_removals() == 0  # its wait starts again: no flood while it runs
+    wait_until(lambda: _tracks(client, content_id, headers) == [], what="the track to go")
+    master, _ = _master(client, content_id, headers)
+    assert [t["LANGUAGE"] for t in _audio_media(master)] == ["en"]

@@ -25,6 +25,7 @@ PERIODIC: list[tuple[float, str]] = [
     (30.0, "workers.clock.scheduled_publishing:publish_due"),
     (3600.0, "workers.clock.stale_uploads:abort_stale_uploads"),
     (3600.0, "workers.clock.orphans:sweep_orphans"),
+    (60.0, "workers.clock.track_removals:resend_track_removals"),
     (2.0, "workers.cdn_invalidation:flush_invalidations"),
 ]
 
