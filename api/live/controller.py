@@ -219,10 +219,14 @@ class LiveController(Controller):
     )
     async def retry_recording(
         self,
+        request: Request[Any, Any, Any],
         session_id: FromPath[str],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
     ) -> SessionOut:
+        # The retry is a message: with Redis away, refuse (503) before marking the recording
+        # requested, which would refuse the admin's next retry while nothing runs.
+        await request.app.state.redis.ping()
         session = await load_session(db, session_id, user, lock=True)
         if session.content_id is not None:
             raise Conflict("the recording is already in the library")

@@ -20,11 +20,12 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from api.auth.passwords import hash_password
-from models import Content, Job, User
+from models import Content, Job, LiveSession, User
 from settings import get_settings
 from tests.conftest import Accounts, start_api
 from tests.faults.conftest import PrivatePostgres, PrivateRedis
 from tests.jobs.conftest import ROOT, content_with_jobs, job_row, wait_until
+from workers.db import session_scope
 from workers.pubsub import wire_channel
 
 pytestmark = pytest.mark.chaos
@@ -60,6 +61,7 @@ def test_a_redis_outage_answers_503_and_a_committed_upload_is_sent_by_the_sweepe
         mine, boss = Accounts.auth(creator), Accounts.auth(admin)
         draft = http.post("/content", json={"title": "Storm sermon"}, headers=mine).json()
         _, failed = content_with_jobs({"waveform": {"status": "failed", "error": "S3 said 503"}})
+        service = _failed_recording(admin["id"])
         private_redis.stop()
 
         signed = {"email": creator["email"], "password": PASSWORD}
@@ -79,6 +81,12 @@ def test_a_redis_outage_answers_503_and_a_committed_upload_is_sent_by_the_sweepe
         # So is an admin's retry: the job is queued again; its message waits for the sweeper.
         retried = http.post(f"/admin/jobs/{failed['waveform']}/retry", headers=boss)
         assert retried.status_code == 202, retried.text
+        # A recording's retry is only a message: refused before it marks the recording
+        # requested, which would refuse the admin's next retry while nothing runs.
+        again = http.post(f"/live/sessions/{service}/recording/retry", headers=boss)
+        _unavailable(again, "redis")
+        with session_scope() as db:
+            assert db.get(LiveSession, service).egress_status == "failed"
 
         private_redis.start()
         # Pooled connections to the Redis that went away are renewed, not answered with 500s.
@@ -103,6 +111,18 @@ def test_a_redis_outage_answers_503_and_a_committed_upload_is_sent_by_the_sweepe
     finally:
         clock.terminate()
         clock.wait(timeout=10)
+
+
+def _failed_recording(owner_id: str) -> str:
+    """A live service whose recording failed: an admin may retry it."""
+    with session_scope() as db:
+        service = LiveSession(
+            owner_id=owner_id, room_name=f"room-{os.urandom(4).hex()}", title="Storm service",
+            status="live", record=True, egress_status="failed", egress_error="Chrome crashed",
+        )  # fmt: skip
+        db.add(service)
+        db.flush()
+        return service.id
 
 
 def _seed(cluster: PrivatePostgres) -> tuple[str, str]:
