@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.tokens import AuthUser
-from api.community.errors import Muted, PostingTooFast
-from api.errors import InvalidInput
+from api.community.errors import Muted, PostingTooFast, TextTooLong
 from models import HeldWord, Mute, utcnow
 
 
@@ -43,7 +42,7 @@ async def ensure_within_rate(store: Store, user: AuthUser, bucket: str, per_minu
 def ensure_length(text: str, limit: int, field: str = "text") -> None:
     """At most `limit` characters (a setting; the schema holds only the hard ceiling)."""
     if len(text) > limit:
-        raise InvalidInput(
+        raise TextTooLong(
             f"{field} is {len(text)} characters; at most {limit} are allowed",
             extra={"field": field, "max_length": limit},
         )
