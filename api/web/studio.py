@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.middleware import creators_only
 from api.auth.tokens import AuthUser
+from api.community.content_comments import comments_enabled
 from api.content.added_track_service import track_states
 from api.content.service import content_out, load_owned_content
 from api.web.live import page_token
@@ -109,5 +110,6 @@ class StudioPages(Controller):
             series=await own_series(db, user) if user else [],
             # Audio in other languages is added to a processed video (an interpreter's).
             tracks=await track_states(db, found) if found.media_type == "video" else None,
+            comments=await comments_enabled(db, found.id),
             api_token=page_token(settings, user),
         )

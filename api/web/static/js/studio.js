@@ -118,6 +118,18 @@ publish.addEventListener("submit", (event) => {
   if (at) body.publish_at = new Date(at).toISOString();
   act("POST", `/content/${id}/publish`, body, (c) => (c.published_at ? "Published" : `Scheduled for ${new Date(c.publish_at).toLocaleString()}`));
 });
+const commentsSwitch = root.querySelector("#p-comments");
+commentsSwitch?.addEventListener("change", async () => {
+  const status = root.querySelector(".comments-status");
+  const enabled = commentsSwitch.checked;
+  try {
+    await api("PUT", `/content/${id}/comments/enabled`, { enabled });
+    note(status, enabled ? "Comments are on" : "Comments are off", true);
+  } catch (error) {
+    commentsSwitch.checked = !enabled;
+    note(status, error.message, false);
+  }
+});
 root.querySelector(".unpublish").addEventListener("click", () => act("POST", `/content/${id}/unpublish`, undefined, () => "Unpublished"));
 root.querySelector(".reprocess").addEventListener("click", () => act("POST", `/content/${id}/reprocess`, undefined, () => "Processing again"));
 root.querySelector(".delete").addEventListener("click", async () => {
