@@ -18,7 +18,7 @@ from litestar.routes import HTTPRoute, WebSocketRoute
 from PIL import Image
 
 import workers.actors  # noqa: F401  (admin retries send step messages; see the report on #7)
-from models import Content, Job, LiveSession, Series, Upload
+from models import AddedTrack, Content, Job, LiveSession, Series, Upload
 from tests.platform.matrix_rules import ROUTES as PLATFORM_ROUTES  # tested in tests/platform
 from tests.platform.matrix_rules import WEBSOCKETS as PLATFORM_WEBSOCKETS
 from tests.web.matrix_rules import ROUTES as PAGE_ROUTES  # tested in tests/web
@@ -73,6 +73,9 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", f"{V1}/content/{{content_id:str}}/trim"): OWNER,
     ("DELETE", f"{V1}/content/{{content_id:str}}/trim"): OWNER,
     ("GET", f"{V1}/content/{{content_id:str}}/trim/suggestion"): OWNER,
+    ("GET", f"{V1}/content/{{content_id:str}}/audio-tracks"): OWNER,
+    ("PUT", f"{V1}/content/{{content_id:str}}/audio-tracks/{{language:str}}"): OWNER,
+    ("DELETE", f"{V1}/content/{{content_id:str}}/audio-tracks/{{language:str}}"): OWNER,
     ("PUT", f"{V1}/content/{{content_id:str}}/trim/auto"): OWNER,
     ("POST", f"{V1}/content/{{content_id:str}}/clips"): OWNER,
     ("GET", f"{V1}/content/{{content_id:str}}/clips"): OWNER,
@@ -164,7 +167,13 @@ class Subjects:
                 part_size=5 * 1024**2,
                 expected_bytes=10,
             )
-            session.add_all([job, live, upload])
+            # An interpreter's Spanish, for the routes that read or remove an added track.
+            track = AddedTrack(
+                content_id=content.id, language="es", name="Español",
+                source_key=f"sources/{content.id}/tracks/es/x.m4a", source_bytes=1,
+                source_sha256="0" * 64,
+            )  # fmt: skip
+            session.add_all([job, live, upload, track])
             session.flush()
             return {
                 "content_id": content.id,
@@ -174,6 +183,7 @@ class Subjects:
                 "user_id": self.users["listener"]["id"],
                 "upload_id": upload.id,
                 "identity": "someone",
+                "language": "es",
                 "key": "media/none/g1/master.m3u8",
             }
 
