@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.middleware import can_change, signed_in
 from api.auth.rate_limit import STORE
 from api.auth.tokens import AuthUser
-from api.community import service
+from api.community import service, writing
 from api.community.errors import CommentsClosed
-from api.community.gate import ensure_length, ensure_not_muted, ensure_within_rate
 from api.community.schemas import (
     CommentIn,
     CommentOut,
@@ -29,7 +28,6 @@ from api.community.views import comment_out, comments_out, names, report_out, se
 from api.content.service import load_content, load_owned_content
 from api.errors import Forbidden, InvalidInput, NotFound
 from models import Comment, ContentComments, utcnow
-from models.community import COMMUNITY
 from models.upsert import dialect_insert
 from settings import Settings
 
@@ -77,25 +75,9 @@ class ContentCommentsController(Controller):
         content = await load_content(db, content_id, user)
         if not await comments_enabled(db, content.id):
             raise CommentsClosed("comments are off for this content")
-        ensure_length(data.text, settings.community_comment_max_chars)
-        await ensure_not_muted(db, user, COMMUNITY)
-        await ensure_within_rate(
-            request.app.stores.get(STORE),
-            user,
-            "comments",
-            settings.community_comments_per_minute,
+        comment = await writing.add_comment(
+            db, request.app.stores.get(STORE), settings, user, data, content_id=content.id
         )
-        await service.check_parent(db, data.parent_id, post_id=None, content_id=content.id)
-        comment = Comment(
-            content_id=content.id,
-            parent_id=data.parent_id,
-            author_id=user.id,
-            text=data.text,
-            status=await service.status_for(db, data.text),
-        )
-        db.add(comment)
-        await db.commit()
-        await service.announce_comment(db, None, comment)
         return comment_out(None, comment, await names(db, {user.id}), user)
 
     @put(

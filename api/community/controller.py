@@ -216,7 +216,7 @@ class PostsController(Controller):
         assert user is not None
         post = await load_post(db, post_id, user)
         store = request.app.stores.get(STORE)
-        comment = await writing.add_comment(db, store, settings, user, post, data)
+        comment = await writing.add_comment(db, store, settings, user, data, post=post)
         out = comment_out(post, comment, await names(db, {user.id}), user)
         return out
 

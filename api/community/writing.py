@@ -61,17 +61,21 @@ async def add_comment(
     store: Store,
     settings: Settings,
     user: AuthUser,
-    post: Post,
     data: CommentIn,
+    *,
+    post: Post | None = None,
+    content_id: str | None = None,
 ) -> Comment:
-    """A comment on `post` (already loaded as `user` may see it), or a reply to one of its
-    top-level comments."""
+    """A comment on `post` (already loaded as `user` may see it) or on the sermon `content_id`
+    (its comments switched on), or a reply to one of its top-level comments."""
     ensure_length(data.text, settings.community_comment_max_chars)
     await ensure_not_muted(db, user, COMMUNITY)
     await ensure_within_rate(store, user, "comments", settings.community_comments_per_minute)
-    await service.check_parent(db, data.parent_id, post_id=post.id, content_id=None)
+    post_id = post.id if post is not None else None
+    await service.check_parent(db, data.parent_id, post_id=post_id, content_id=content_id)
     comment = Comment(
-        post_id=post.id,
+        post_id=post_id,
+        content_id=content_id,
         parent_id=data.parent_id,
         author_id=user.id,
         text=data.text,

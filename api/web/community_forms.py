@@ -105,5 +105,5 @@ class CommunityForms(Controller):
             {"text": data.text, "parent_id": data.parent_id or None}, CommentIn
         )
         store = request.app.stores.get(STORE)
-        made = await writing.add_comment(db, store, settings, user, found, comment_in)
+        made = await writing.add_comment(db, store, settings, user, comment_in, post=found)
         return Redirect(f"/community/{found.id}#comment-{made.id}", status_code=303)
