@@ -9,8 +9,11 @@ milliseconds per step (bench/jobs_bench.py) and is left out. The baseline is the
 step, pinned to one core. Two-worker wall runs from the workers' start to the join's end.
 
 Prints the walls and the speedup (goal >= 1.8x), each chunk's wall and CPU, and the wall that
-list scheduling of the measured chunk times predicts for N workers (machines), with the limit:
-the first chunk also encodes the sound, the MP3 and measures loudness, so it is the longest.
+list scheduling of the measured chunk times predicts for N workers, with the limit: the first
+chunk also encodes the sound, the MP3 and measures loudness, so it is the longest. The second
+chunk is then encoded again alone (the other core idle): its wall alone against beside the other
+worker says how much of any lost speedup is the machine's (vCPUs sharing a core, memory
+bandwidth), and what N separate machines (which share no core) would see.
 
 Knobs (env): CHUNKS_BENCH_MINUTES (20), CHUNKS_BENCH_HEIGHT (1080), CHUNKS_BENCH_CHUNK_S (120),
 CHUNKS_BENCH_MIN_S (600: the chunking threshold), CNT_BENCH_DIR (var/bench). Needs 2 cores.
@@ -115,6 +118,15 @@ def whole(source: Path, out: Path) -> None:
     encode_video_step(ctx)
 
 
+def alone(source: Path, out: Path, number: int) -> None:
+    """One chunk encoded with nothing else running beside it (into a scratch folder)."""
+    settings = _settings(out.parent)
+    probe = msgspec.json.decode((out / "probe.json").read_bytes(), type=StepResult)
+    ctx = _ctx(source, out / "alone", settings, f"chunk-{number}", chunk=number)
+    ctx.previous["probe"] = probe
+    encode_video_step(ctx)
+
+
 def _pinned(core: int, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(["taskset", "-c", str(core), sys.executable, __file__, *args])
 
@@ -166,6 +178,10 @@ def main(argv: list[str] | None = None) -> None:
     join_wall = time.monotonic() - join_started
     two_wall = time.monotonic() - started
     times = [json.loads((out / f"chunk-{n}.time.json").read_text()) for n in range(1, count + 1)]
+    started, cpu = time.monotonic(), _cpu()
+    if _pinned(0, "--alone", str(source), str(out), "2").wait():
+        raise SystemExit("the lone chunk failed")
+    alone_wall, alone_cpu = time.monotonic() - started, _cpu() - cpu
 
     print(f"\n{minutes:g}-min {height}p video, {count} chunks of ~{settings.video_chunk_s:g} s, "
           f"x264 {settings.x264_preset}, ladder {settings.video_ladder}")  # fmt: skip
@@ -192,6 +208,17 @@ def main(argv: list[str] | None = None) -> None:
             f"    {n:2} worker(s): wall {by_wall:7.1f} s -> {one_wall / by_wall:.2f}x;"
             f" CPU-bound {by_cpu:7.1f} s -> {one_cpu / by_cpu:.2f}x"
         )
+    paired = times[1]
+    slowdown = paired["wall"] / alone_wall
+    print(
+        f"  chunk 2 alone: wall {alone_wall:.1f} s CPU {alone_cpu:.1f} s; beside the other worker"
+        f" wall {paired['wall']:.1f} s CPU {paired['cpu']:.1f} s -> this machine's two cores run"
+        f" {slowdown:.2f}x slower together"
+    )
+    print("  N separate machines (chunk walls as alone):")
+    for n in (2, 4, 8, 16):
+        by_wall = schedule([w / slowdown for w in walls], n) + join_wall
+        print(f"    {n:2}: wall {by_wall:7.1f} s -> {one_wall / by_wall:.2f}x")
     print(
         f"  limit: the longest chunk ({max(walls):.1f} s; the first encodes the sound too); "
         "more workers than chunks add nothing"
@@ -201,6 +228,8 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--alone":
+        alone(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--whole":
         whole(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
