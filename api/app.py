@@ -14,9 +14,9 @@ from litestar.openapi.config import OpenAPIConfig
 from api.admin import AdminJobsController, reprocess_content
 from api.auth.controller import AuthController, UsersController
 from api.auth.middleware import BearerAuthMiddleware
+from api.auth.rate_limit import STORE, auth_rate_limit, rate_limit_store
 from api.auth.role_cache import INFO_KEY as ROLE_CACHE_KEY
 from api.auth.role_cache import RoleCache
-from api.auth.rate_limit import STORE, auth_rate_limit, rate_limit_store
 from api.catalog.controller import CatalogController
 from api.cdn import cdn_object
 from api.content.added_tracks import AddedTracksController

@@ -80,9 +80,7 @@ class ResponseCache:
         if not self.enabled or generation != self.generation:
             return False
         lifetime = self.ttl_s * random.uniform(0.5, 1.0)
-        self._entries[key] = CachedResponse(
-            status, headers, body, self._clock() + lifetime, group
-        )
+        self._entries[key] = CachedResponse(status, headers, body, self._clock() + lifetime, group)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

@@ -73,9 +73,7 @@ def test_the_second_of_two_concurrent_successes_plans_what_waits_for_both(
         writer.start()
         _wait_for_a_lock_wait(get_settings().sync_database_url)
         # The first writer still sees waveform running: publish is not its to plan.
-        assert (
-            advance_locked(first, content_id, state.with_finished("encode_audio")).messages == ()
-        )
+        assert advance_locked(first, content_id, state.with_finished("encode_audio")).messages == ()
     writer.join(timeout=10)
 
     outcome = second[0]
