@@ -27,6 +27,13 @@ def slow_encode(seconds: int = 600) -> list[str]:
     ]  # fmt: skip
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def ffmpeg_under(folder: Path) -> list[int]:
     """The ffmpeg processes whose working directory is inside `folder` (read from /proc)."""
     found = []
@@ -106,9 +113,12 @@ def test_a_sermon_whose_encode_is_sigkilled_is_retried_and_becomes_ready(
     work = get_settings().work_path
 
     def encoding() -> list[int]:
-        # A job's attempts work under WORK_DIR/<job id>/: only the encode's ffmpeg is killed.
+        # A job's attempts work under WORK_DIR/<job id>/: only the encode's ffmpeg is killed,
+        # the one writing HLS (the loudness pass before it may be ending as it is found).
         job = job_row(content_id, "encode_video")
-        return ffmpeg_under(work / job.id) if job is not None and job.status == "running" else []
+        if job is None or job.status != "running":
+            return []
+        return [pid for pid in ffmpeg_under(work / job.id) if b"hls" in _cmdline(pid)]
 
     pids = wait_until(encoding, timeout=60, what="the encode's ffmpeg")
     assert isinstance(pids, list)
