@@ -5,7 +5,7 @@ event loop, each rendition stored under the caller's prefix, and their public UR
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import msgspec
@@ -17,6 +17,8 @@ from pipelines.media.illustrations import DEFAULT_LIMITS, WebImage, web_renditio
 from pipelines.storage import Storage
 from pipelines.storage.delivery import public_url
 from settings import Settings
+
+T = TypeVar("T")
 
 
 class ImageNotAccepted(ApiError):
@@ -50,14 +52,20 @@ async def read_image_body(
     return b"".join(chunks)
 
 
-async def decode_image(data: bytes) -> WebImage:
-    """The web renditions of `data`, or the reason it is refused (413 beyond the limits)."""
+async def decoded(make: Callable[[bytes], T], data: bytes) -> T:
+    """`make(data)` (a Pillow decode) off the event loop, its refusals as the API's: 413 beyond
+    the limits, 422 otherwise."""
     try:
-        return await anyio.to_thread.run_sync(web_renditions, data)
+        return await anyio.to_thread.run_sync(make, data)
     except ImageTooLarge as exc:
         raise ImageTooBig(str(exc)) from None
     except ImageRefused as exc:
         raise ImageNotAccepted(str(exc)) from None
+
+
+async def decode_image(data: bytes) -> WebImage:
+    """The web renditions of `data`, or the reason it is refused (413 beyond the limits)."""
+    return await decoded(web_renditions, data)
 
 
 async def store_image(storage: Storage, prefix: str, image: WebImage) -> list[dict[str, Any]]:

@@ -5,15 +5,11 @@ and directories cache artwork by URL, so a new picture needs a new URL to be fet
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import anyio
-from litestar import Request
 
-from api.web_images import ImageNotAccepted, ImageTooBig
+from api.web_images import decoded
 from pipelines.media.artwork import Artwork, podcast_artwork
-from pipelines.media.errors import ImageRefused, ImageTooLarge
-from pipelines.media.illustrations import DEFAULT_LIMITS
 from pipelines.storage import Storage
 from pipelines.storage.delivery import public_url
 from settings import Settings
@@ -26,27 +22,9 @@ def artwork_key(series_id: str) -> str:
     return f"{ARTWORK_PREFIX}{series_id}/artwork.jpg"
 
 
-async def read_image(request: Request[Any, Any, Any]) -> bytes:
-    """The body, refused (413) as soon as it passes the image limits' bytes."""
-    limit = DEFAULT_LIMITS.max_bytes
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ImageTooBig(f"the image is over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def checked_artwork(data: bytes) -> Artwork:
     """`data` made podcast artwork, or why not: 422 (not square, too small), 413 (too large)."""
-    try:
-        return await anyio.to_thread.run_sync(podcast_artwork, data)
-    except ImageTooLarge as exc:
-        raise ImageTooBig(str(exc)) from None
-    except ImageRefused as exc:
-        raise ImageNotAccepted(str(exc)) from None
+    return await decoded(podcast_artwork, data)
 
 
 async def store_artwork(settings: Settings, storage: Storage, series_id: str, art: Artwork) -> str:

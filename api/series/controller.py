@@ -15,7 +15,7 @@ from api.auth.middleware import creators_only, ensure_can_change
 from api.auth.tokens import AuthUser
 from api.cdn_refresh import invalidate
 from api.errors import NotFound
-from api.series.artwork import artwork_key, checked_artwork, read_image, store_artwork
+from api.series.artwork import artwork_key, checked_artwork, store_artwork
 from api.series.feed_response import RSS, feed_response
 from api.series.feeds import (
     all_sermons_channel,
@@ -23,6 +23,7 @@ from api.series.feeds import (
     series_channel,
 )
 from api.series.schemas import SeriesIn, SeriesOut, SeriesPatch
+from api.web_images import read_image_body
 from models import Series, utcnow
 from pipelines.storage import Storage
 from settings import Settings
@@ -127,7 +128,7 @@ class SeriesController(Controller):
     ) -> SeriesOut:
         series = await _series(db, series_id)
         ensure_can_change(user, series.owner_id, "this series")
-        art = await checked_artwork(await read_image(request))
+        art = await checked_artwork(await read_image_body(request))
         series.image_url = await store_artwork(settings, storage, series.id, art)
         series.updated_at = utcnow()
         await db.commit()
