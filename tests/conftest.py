@@ -239,6 +239,25 @@ def wait_for_status(
     raise AssertionError(f"content stayed {body.get('status')}: {body}")
 
 
+def wait_for_jobs_done(
+    client, content_id: str, headers: dict[str, str], timeout: float = 120
+) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """Poll until none of the content's jobs is queued or running; returns the jobs. Content is
+    `ready` once it plays, while steps after publishing (captions) may still be on their way."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    jobs: list[dict] = []  # type: ignore[type-arg]
+    while time.monotonic() < deadline:
+        response = client.get(f"/api/v1/content/{content_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        jobs = response.json()["jobs"]
+        if all(job["status"] not in ("queued", "running") for job in jobs):
+            return jobs
+        time.sleep(0.25)
+    raise AssertionError(f"jobs still unfinished: {jobs}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -16,7 +16,7 @@ import pytest
 
 from models import Content, Upload
 from settings import get_settings
-from tests.conftest import Accounts, wait_for_status
+from tests.conftest import Accounts, wait_for_jobs_done, wait_for_status
 from tests.storage.conftest import moto_endpoint, s3, s3_api  # noqa: F401  (their fixtures)
 from workers.db import session_scope
 
@@ -65,7 +65,8 @@ def test_a_second_source_while_one_arrives_gets_409_and_nothing_fails(
     done = wait_for_status(client, content_id, headers, {"ready", "failed"})
     assert done["status"] == "ready", done
     assert done["generation"] == 1
-    assert [job for job in done["jobs"] if job["status"] not in ("succeeded", "skipped")] == []
+    jobs = wait_for_jobs_done(client, content_id, headers)
+    assert [job for job in jobs if job["status"] not in ("succeeded", "skipped")] == []
     # Only the accepted source is stored: the refused one left nothing behind.
     sources = list((get_settings().storage_path / "sources" / content_id).iterdir())
     assert len(sources) == 1
