@@ -19,6 +19,7 @@ __all__ = [
     "combine_levels",
     "loudness_shift_db",
     "parse_channel_levels",
+    "parse_sample_peak",
     "repair_filter",
 ]
 
@@ -31,6 +32,7 @@ DEAD_GAP_DB = 30.0
 SILENT_DB = -70.0
 _CHANNEL = re.compile(r"\] Channel: (\d+)")
 _RMS = re.compile(r"\] RMS level dB: (-?[\d.]+|-inf|inf|nan)")
+_PEAK = re.compile(r"\] Peak level dB: (-?[\d.]+|-inf|inf|nan)")
 
 
 class ChannelLevels(msgspec.Struct, kw_only=True):
@@ -65,6 +67,12 @@ def parse_channel_levels(log: str) -> list[float]:
             value = float(rms.group(1))
             levels[channel] = value if math.isfinite(value) else -math.inf
     return [levels[i] for i in sorted(levels)]
+
+
+def parse_sample_peak(log: str) -> float:
+    """The highest sample of any channel astats printed, dBFS (-inf for digital zero)."""
+    peaks = [float(p) for p in _PEAK.findall(log)]
+    return max((p for p in peaks if not math.isnan(p)), default=-math.inf)
 
 
 def combine_levels(runs: list[tuple[list[float], float]]) -> ChannelLevels:

@@ -72,6 +72,30 @@ def clipped_wav(media: Path) -> Path:
     )  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def intersample_wav(media: Path) -> Path:
+    """A quiet hum (about -43 LUFS) with a 1 ms burst each second of a tone at a quarter of the
+    sample rate, sampled 45 degrees off its crests: its true peak stands 2.5 dB over its highest
+    sample. The gain to -16 LUFS keeps the samples under the ceiling and takes the true peak
+    over it."""
+    return make(
+        media / "intersample.wav", "-f", "lavfi",
+        "-i", "aevalsrc='0.0112*sin(2*PI*200*t)"
+        "+if(lt(mod(t\\,1)\\,0.001)\\,0.05*sin(2*PI*12000*t+PI/4)\\,0)':s=48000:d=5",
+        "-ac", "2", "-c:a", "pcm_s24le",
+    )  # fmt: skip
+
+
+def sample_peak(path: Path) -> float:
+    """The highest decoded sample of any channel, dBFS (astats)."""
+    out = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "info", "-protocol_whitelist", "file", "-i", str(path),
+         "-af", "astats=measure_overall=none:measure_perchannel=Peak_level", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return max(float(v) for v in re.findall(r"Peak level dB: (-?[\d.]+)", out.stderr))
+
+
 def encode(make_ctx, source: Path):
     ctx = make_ctx(source)
     ctx.previous["probe"] = probe_step(ctx)
@@ -110,3 +134,16 @@ def test_true_peak_stays_under_the_ceiling(make_ctx, out_root, request, source):
         loudness, peak = meter(output)
         assert peak <= CEILING_DBTP, (output, peak)
         assert loudness <= -15, output
+
+
+def test_peaks_between_samples_stay_under_the_ceiling(make_ctx, out_root, intersample_wav):
+    # The first pass reads sample peaks only: the margin it adds must catch a true peak that
+    # stands over them, which a gain judged on the samples alone would carry over the ceiling.
+    loudness, true_peak = meter(intersample_wav)
+    gain = -16 - loudness
+    assert sample_peak(intersample_wav) + gain <= CEILING_DBTP - 1 < true_peak + gain
+    encode(make_ctx, intersample_wav)
+    for output in (out_root / "hls/audio_128k/index.m3u8", out_root / "download/audio.mp3"):
+        loudness, peak = meter(output)
+        assert peak <= CEILING_DBTP, (output, peak)
+        assert abs(loudness + 16) <= 1.5, output
