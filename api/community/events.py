@@ -3,11 +3,15 @@ Redis pub/sub, as Server-Sent Events or a WebSocket (the same path as every othe
 
 Events carry what any member may see (an anonymous author stays hidden; a held post is not
 announced); a page that needs more fetches it through the API, whose rules apply to its caller.
+
+A sermon's comments have a channel of their own (`sermon_channel`), streamed by the same code to
+whoever may see that sermon, visitors included: a comment on a private sermon never goes out on
+the members' `community` channel.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -31,9 +35,60 @@ from workers.pubsub import publish
 CHANNEL = "community"
 
 
-async def announce(kind: str, **fields: Any) -> None:
+def sermon_channel(content_id: str) -> str:
+    """The channel of one sermon's comments (and their edits and removals)."""
+    return f"{CHANNEL}:content:{content_id}"
+
+
+async def announce(kind: str, channel: str = CHANNEL, **fields: Any) -> None:
     event = {"type": kind, **msgspec.to_builtins(fields)}
-    await anyio.to_thread.run_sync(publish, CHANNEL, event)
+    await anyio.to_thread.run_sync(publish, channel, event)
+
+
+def everyone(event: dict[str, Any]) -> bool:
+    """Every event of the channel goes to every subscriber."""
+    return True
+
+
+def event_stream(
+    channels: ChannelsPlugin,
+    channel: str,
+    after: int,
+    sent: Callable[[dict[str, Any]], bool] = everyone,
+) -> ServerSentEvent:
+    """The events of `channel` numbered above `after` for which `sent` is true, as Server-Sent
+    Events with their numbers as ids, kept open by a comment while the channel is quiet."""
+
+    async def stream() -> AsyncIterator[ServerSentEventMessage]:
+        async for event in with_keepalive(numbered_events(channels, channel, after)):
+            if event is None:
+                yield ServerSentEventMessage(comment="keep-alive", data=None)
+            elif sent(event):
+                yield ServerSentEventMessage(
+                    data=event_text(event), id=str(event["id"]), event=str(event["type"])
+                )
+
+    return ServerSentEvent(stream(), headers={"X-Accel-Buffering": "no"})
+
+
+async def socket_stream(
+    socket: WebSocket[Any, Any, Any],
+    channels: ChannelsPlugin,
+    channel: str,
+    sent: Callable[[dict[str, Any]], bool] = everyone,
+) -> None:
+    """The same events over an accepted-here WebSocket: a `ready` message with the number the
+    stream starts after, then each event for which `sent` is true, until the client closes."""
+    after = await current_number(socket.app.state.redis, channel)
+    await socket.accept()
+    await socket.send_json({"type": "ready", "id": after})
+
+    async def chosen() -> AsyncIterator[dict[str, Any]]:
+        async for event in numbered_events(channels, channel, after):
+            if sent(event):
+                yield event
+
+    await relay(socket, chosen())
 
 
 @get(
@@ -48,17 +103,7 @@ async def community_events(
     channels: NamedDependency[ChannelsPlugin], state: State
 ) -> ServerSentEvent:
     after = await current_number(state.redis, CHANNEL)
-
-    async def stream() -> AsyncIterator[ServerSentEventMessage]:
-        async for event in with_keepalive(numbered_events(channels, CHANNEL, after)):
-            if event is None:
-                yield ServerSentEventMessage(comment="keep-alive", data=None)
-            else:
-                yield ServerSentEventMessage(
-                    data=event_text(event), id=str(event["id"]), event=str(event["type"])
-                )
-
-    return ServerSentEvent(stream(), headers={"X-Accel-Buffering": "no"})
+    return event_stream(channels, CHANNEL, after)
 
 
 @websocket("/community/ws")
@@ -69,7 +114,4 @@ async def community_socket(
     if current_user(socket) is None:
         await socket.close(code=4401, reason="sign in first")
         return
-    after = await current_number(socket.app.state.redis, CHANNEL)
-    await socket.accept()
-    await socket.send_json({"type": "ready", "id": after})
-    await relay(socket, numbered_events(channels, CHANNEL, after))
+    await socket_stream(socket, channels, CHANNEL)

@@ -14,6 +14,7 @@ from api.auth.middleware import moderators_only
 from api.auth.tokens import AuthUser
 from api.community import moderation_queue as queue
 from api.community import moderation_service as moderation
+from api.community import sermon_events
 from api.community.events import announce
 from api.community.moderation_schemas import (
     ActionPage,
@@ -113,7 +114,9 @@ class ModerationController(Controller):
             raise NotFound("no such comment")
         await moderation.moderate_comment(db, target, user, data.action, data.reason)
         await db.commit()
-        if target.status != "visible":
+        if target.content_id is not None:
+            await sermon_events.announce_comment(db, "comment_changed", target)
+        elif target.status != "visible":
             await announce("comment_removed", post_id=target.post_id, comment_id=target.id)
         authors = await names(db, {target.author_id})
         return comment_out(None, target, authors, user)

@@ -43,6 +43,12 @@ class CommentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     parent_id: Id | None = None  # a reply to a top-level comment (one level only)
 
 
+class CommentPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The author changes a comment's text within the edit window."""
+
+    text: CommentText
+
+
 class ReactionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     kind: ReactionKind
 

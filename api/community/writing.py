@@ -1,7 +1,8 @@
 """A member's new post and new comment, made one way for the JSON API and for the pages' forms:
 the length and posting rate of the church's settings, no mute in force, an anonymous author
 only on a prayer request, a sermon the member may see, the photo decoded within limits and
-stored, the word list's hold; committed, then announced on the `community` channel."""
+stored, the word list's hold; committed, then announced on the `community` channel (a sermon's
+comment on that sermon's own channel, which only those who may see the sermon hear)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from litestar.stores.base import Store
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.tokens import AuthUser
-from api.community import service
+from api.community import sermon_events, service
 from api.community.gate import ensure_length, ensure_not_muted, ensure_within_rate
 from api.community.schemas import CommentIn, PostIn
 from api.content.service import load_content
@@ -83,5 +84,8 @@ async def add_comment(
     )
     db.add(comment)
     await db.commit()
-    await service.announce_comment(db, post, comment)
+    if post is None:
+        await sermon_events.announce_comment(db, "comment_created", comment)
+    else:
+        await service.announce_comment(db, post, comment)
     return comment

@@ -65,6 +65,10 @@ RULES: dict[tuple[str, str], str] = {
     ("PUT", f"{V1}/content/{{content_id:str}}/comments/enabled"): OWNER,
     ("DELETE", f"{V1}/content/{{content_id:str}}/comments/{{comment_id:str}}"): OWNER,
     ("POST", f"{V1}/content/{{content_id:str}}/comments/{{comment_id:str}}/reports"): OWNER,
+    # Only the comment's author changes its text (the subject comment is the owner's).
+    ("PATCH", f"{V1}/content/{{content_id:str}}/comments/{{comment_id:str}}"): AUTHOR,
+    # The subject draft's comments, live: whoever may see it (the owner and admins).
+    ("GET", f"{V1}/content/{{content_id:str}}/comments/events"): OWNER,
     ("GET", f"{V1}/moderation/reports"): MODERATOR,
     ("POST", f"{V1}/moderation/reports/{{report_id:str}}/dismiss"): MODERATOR,
     ("GET", f"{V1}/moderation/held"): MODERATOR,
@@ -85,7 +89,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", f"{V1}/content/{{content_id:str}}/chat"): OWNER,
 }
 # Endless streams: the matrix checks that anonymous callers are refused before they start.
-STREAMS = {f"{V1}/community/events"}
-# Tested in tests/platform/test_community.py (members) and tests/live (sessions).
-WEBSOCKETS: set[str] = {f"{V1}/community/ws"}
+STREAMS = {f"{V1}/community/events", f"{V1}/content/{{content_id:str}}/comments/events"}
+# Tested in tests/platform/test_community.py (members), tests/web/test_sermon_comments_live.py
+# (a sermon's comments) and tests/live (sessions).
+WEBSOCKETS: set[str] = {f"{V1}/community/ws", f"{V1}/content/{{content_id:str}}/comments/ws"}
 ROUTES = set(RULES)
