@@ -37,7 +37,9 @@ from api.playlists.service import (
     playlist_page,
     remove_item,
     reorder,
+    unchanged_until,
 )
+from api.response_cache import keep_until
 from api.series.feed_response import RSS, feed_response
 from api.series.feeds import episodes_of
 from api.web_images import read_image_body
@@ -93,12 +95,14 @@ class PlaylistsController(Controller):
         "/{playlist_id:str}",
         summary="A playlist with the items the caller may see",
         # Anonymous answers of shared playlists are the same for everyone: api/response_cache
-        # keeps them until a playlist, an item or a content changes.
+        # keeps them until a playlist, an item or a content changes, or a held-back item's
+        # publishing time comes.
         opt={"response_cache": "playlists"},
     )
     async def read(
         self,
         playlist_id: FromPath[str],
+        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
@@ -107,6 +111,8 @@ class PlaylistsController(Controller):
         out = playlist_out(settings, playlist, items_for(playlist, rows, user))
         shared = user is None and playlist.visibility != "private"
         cache_control = "public, max-age=15" if shared else "private, no-store"
+        if shared:
+            keep_until(request.scope, unchanged_until(settings, rows))
         return Response(out, headers={"Cache-Control": cache_control})
 
     @patch("/{playlist_id:str}", summary="Change a playlist (its owner or an admin)")

@@ -3,7 +3,7 @@ items' order."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Select, select, tuple_
@@ -132,6 +132,17 @@ def items_for(
                 )
             )
     return shown
+
+
+def unchanged_until(settings: Settings, rows: list[tuple[PlaylistItem, Content]]) -> datetime:
+    """Until when a playlist page stays as it is short of a write: the next publishing time of
+    one of its items (it then shows up), bounded by RESPONSE_CACHE_NOTIFIED_S."""
+    now = utcnow()
+    until = now + timedelta(seconds=settings.response_cache_notified_s)
+    for _, content in rows:
+        if content.published_at is not None and now < content.published_at < until:
+            until = content.published_at
+    return until
 
 
 def feed_url(settings: Settings, playlist: Playlist) -> str | None:

@@ -5,6 +5,7 @@ Payloads: empty (content, assets, transcripts; migration 0004): every answer; a 
 (posts, comments, reactions, playlists, playlist_items; migration 0012): the answers of the
 groups that read it (TABLE_GROUPS); `users:{id}` (a role, disabled flag or display name;
 migration 0012): that account's standing in the RoleCache, and the community's answers (names).
+Groups in NOTIFIED_GROUPS read nothing else, so their answers may live past RESPONSE_CACHE_S.
 
 While the connection is down the cache is off (a change could go unheard); on reconnecting it
 starts empty. A ping every `ping_s` finds a connection that died without closing.
@@ -33,6 +34,12 @@ TABLE_GROUPS: dict[str, tuple[str, ...]] = {
     "playlists": ("playlists",),
     "playlist_items": ("playlists",),
 }
+# Groups whose answers read only tables that notify every change (those above, and content,
+# assets and transcripts, which drop everything): while the feed is live such an answer goes
+# stale only with the clock (a publishing time), so its route may say how long it holds
+# (middleware.keep_until) beyond RESPONSE_CACHE_S. A group joins once every table it reads is
+# checked to notify, and its route says when its time-based visibility next changes.
+NOTIFIED_GROUPS = frozenset({"playlists"})
 CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 log = logging.getLogger(__name__)
 

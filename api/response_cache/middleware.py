@@ -11,11 +11,16 @@ A route that also sets `opt={"response_cache_by_audience": True}` answers signed
 same within an audience (api/auth/audience.py): their answers are kept under the audience, not
 the caller, when they say `Cache-Control: private` (never `public`: no shared cache outside may
 keep an answer to an Authorization header). Runs after authentication, which sets the caller.
+
+An answer is kept at most RESPONSE_CACHE_S, unless its route says until when it holds
+(`keep_until`) and every table its group reads notifies a change (listener.NOTIFIED_GROUPS):
+then nothing but the clock can make it stale, and the route knows when the clock will.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
 from litestar.enums import ScopeType
@@ -24,13 +29,30 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth.audience import audience_of
 from api.auth.tokens import AuthUser
+from api.response_cache.listener import NOTIFIED_GROUPS
 from api.response_cache.store import ResponseCache
 
 OPT_KEY = "response_cache"
 BY_AUDIENCE_KEY = "response_cache_by_audience"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UNTIL_KEY = "response_cache_until"  # in the request's scope["state"]
 HIT = (b"x-cache", b"hit")
 MISS = (b"x-cache", b"miss")
+
+
+def keep_until(scope: Scope, until: datetime) -> None:
+    """Short of a write to a table its group reads, this answer stays right until `until` (when
+    the next sermon it holds back is published, or the longest the settings allow)."""
+    scope["state"][UNTIL_KEY] = until
+
+
+def _lifetime(scope: Scope, group: str) -> float | None:
+    """Seconds the route said its answer holds, if its group may be kept that long; None: the
+    cache's RESPONSE_CACHE_S."""
+    until = scope["state"].get(UNTIL_KEY)
+    if until is None or group not in NOTIFIED_GROUPS:
+        return None
+    return (until - datetime.now(UTC)).total_seconds()
 
 
 def cache_key(scope: Scope) -> str:
@@ -105,7 +127,7 @@ class ResponseCacheMiddleware(ASGIMiddleware):
             return
         future = self.cache.lead(key)
         try:
-            storing = self._storing(send, key, self.cache.generation, group, signed_in)
+            storing = self._storing(scope, send, key, group, signed_in)
             await next_app(scope, receive, storing)
         finally:
             self.cache.settle(key, future)
@@ -120,7 +142,8 @@ class ResponseCacheMiddleware(ASGIMiddleware):
 
         return wrapped
 
-    def _storing(self, send: Send, key: str, generation: int, group: str, signed_in: bool) -> Send:
+    def _storing(self, scope: Scope, send: Send, key: str, group: str, signed_in: bool) -> Send:
+        generation = self.cache.generation
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
@@ -137,7 +160,8 @@ class ResponseCacheMiddleware(ASGIMiddleware):
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     body = b"".join(chunks)
-                    self.cache.put(key, generation, status, headers, body, group)
+                    lifetime = _lifetime(scope, group)
+                    self.cache.put(key, generation, status, headers, body, group, lifetime)
             await send(message)
 
         return wrapped

@@ -11,6 +11,10 @@ is computed once, not once per waiting request. Lifetimes are spread over the la
 playlist pages first asked for in the same second, spread over the last fifth, came back as
 misses within two seconds and their recomputing held up every request behind them for
 hundreds of milliseconds (bench/platform_features_bench.py).
+
+`ttl_s` is the backstop for answers whose freshness rests on more than notifications; a group
+whose every table notifies its changes gives its own, longer lifetime per answer (`lifetime_s`,
+see middleware.keep_until).
 """
 
 from __future__ import annotations
@@ -75,11 +79,15 @@ class ResponseCache:
         headers: list[tuple[bytes, bytes]],
         body: bytes,
         group: str = "catalog",
+        lifetime_s: float | None = None,
     ) -> bool:
-        """Keep an answer computed in `generation`; False when it may be stale or caching is off."""
+        """Keep an answer computed in `generation`, at most `lifetime_s` (default `ttl_s`);
+        False when it may be stale, caching is off, or it holds no longer."""
         if not self.enabled or generation != self.generation:
             return False
-        lifetime = self.ttl_s * random.uniform(0.5, 1.0)
+        lifetime = (self.ttl_s if lifetime_s is None else lifetime_s) * random.uniform(0.5, 1.0)
+        if lifetime <= 0:
+            return False
         self._entries[key] = CachedResponse(status, headers, body, self._clock() + lifetime, group)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
