@@ -5,10 +5,11 @@ page's script, so every action is checked, applied and logged in one place."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +22,7 @@ from api.web.live import page_token
 from api.web.templating import page
 from settings import Settings
 
-# Enough of each list for a sitting; the API pages on with cursors for more.
+# Enough of each list for a sitting; "More" shows the next ones (the API's keyset cursors).
 QUEUE_SIZE = 50
 LOG_SIZE = 50
 # What a moderator picks from when muting, in minutes.
@@ -40,11 +41,21 @@ class ModerationPages(Controller):
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
+        cursor: FromQuery[str] = "",
+        list_: Annotated[Literal["reports", "log"], QueryParameter(name="list")] = "reports",
     ) -> Template:
+        """`cursor` (from a "More" link) continues the list `list`; the other starts over."""
         reports = await queue.report_page(
-            db, settings, user, status="open", limit=QUEUE_SIZE, cursor=None
+            db,
+            settings,
+            user,
+            status="open",
+            limit=QUEUE_SIZE,
+            cursor=cursor if list_ == "reports" and cursor else None,
         )
-        log = await queue.action_page(db, limit=LOG_SIZE, cursor=None)
+        log = await queue.action_page(
+            db, limit=LOG_SIZE, cursor=cursor if list_ == "log" and cursor else None
+        )
         # The log names moderators and muted members by id; the page shows their names.
         people = await names(
             db,
@@ -56,9 +67,11 @@ class ModerationPages(Controller):
             "moderation.html",
             title="Moderation",
             reports=reports.items,
+            reports_more=reports.next_cursor,
             held=await queue.held_items(db, settings, user),
             words=await queue.word_list(db),
             log=log.items,
+            log_more=log.next_cursor,
             people=people,
             mute_choices=MUTE_CHOICES,
             api_token=page_token(settings, user),

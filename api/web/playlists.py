@@ -6,11 +6,11 @@ Changes (rename, reorder, remove, visibility) are the page's script calling the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,7 @@ from api.web.templating import page
 from api.web_images import image_urls
 from settings import Settings
 
+# Playlists shown of each list at a time; "More" shows the next ones (the API's keyset cursor).
 LISTED = 50
 # The page's player starts on the first item that can play; a playlist whose first few items are
 # not ready yet (still processing) starts on a later one, found by asking these many at most.
@@ -60,10 +61,15 @@ class PlaylistPages(Controller):
         db: NamedDependency[AsyncSession],
         user: NamedDependency[AuthUser | None],
         settings: NamedDependency[Settings],
+        cursor: FromQuery[str] = "",
+        list_: Annotated[Literal["curated", "mine"], QueryParameter(name="list")] = "curated",
     ) -> Template:
-        curated = await playlist_page(db, settings, listing("curated", user), LISTED, None)
+        """`cursor` (from a "More" link) continues the list `list`; the other starts over."""
+        curated_from = cursor if list_ == "curated" and cursor else None
+        mine_from = cursor if list_ == "mine" and cursor else None
+        curated = await playlist_page(db, settings, listing("curated", user), LISTED, curated_from)
         mine = (
-            await playlist_page(db, settings, listing("mine", user), LISTED, None)
+            await playlist_page(db, settings, listing("mine", user), LISTED, mine_from)
             if user is not None
             else None
         )
@@ -72,7 +78,9 @@ class PlaylistPages(Controller):
             "playlists.html",
             title="Playlists",
             curated=curated.items,
+            curated_more=curated.next_cursor,
             mine=mine.items if mine is not None else [],
+            mine_more=mine.next_cursor if mine is not None else None,
             api_token=page_token(settings, user),
         )
 

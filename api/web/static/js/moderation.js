@@ -7,7 +7,8 @@ const status = document.querySelector(".moderation-status");
 
 async function reload(message) {
   const queue = document.querySelector(".moderation");
-  if (queue) await swap(queue, window.location.pathname, ".moderation");
+  // The same page of the queue and log as the address shows (its "More" cursor, if any).
+  if (queue) await swap(queue, window.location.pathname + window.location.search, ".moderation");
   say(status, message);
   status?.focus?.();
 }
