@@ -9,7 +9,15 @@ import { setupThreads } from "./threads.js";
 
 const section = document.querySelector(".sermon-comments");
 const LIST = ".sermon-comments .thread > ol.comments";
+// Every open page of the sermon hears an event at the same moment: each reads the list again
+// after its own short random wait, so a full church's pages do not ask all at once, and events
+// arriving meanwhile are served by that one read.
+const SPREAD_MS = 1500;
 let stale = false; // something arrived while the reader was writing in the list
+let pending = null; // the read already on its way
+// Comments taken away since the page loaded: a read that raced the removal must not bring one
+// back (a restored comment is announced again, and leaves this set).
+const removed = new Set();
 
 const statusOf = () => section.querySelector(".thread > .form-status");
 const itemOf = (id) => section.querySelector(`li[data-comment-id="${CSS.escape(id)}"]`);
@@ -18,6 +26,15 @@ const itemOf = (id) => section.querySelector(`li[data-comment-id="${CSS.escape(i
 function busy(list) {
   return list.contains(document.activeElement)
     || list.querySelector("details[open] textarea:not(:placeholder-shown)") !== null;
+}
+
+function refreshSoon() {
+  pending ??= new Promise((resolve) => setTimeout(resolve, Math.random() * SPREAD_MS))
+    .then(() => {
+      pending = null;
+      return refreshList();
+    });
+  return pending;
 }
 
 async function refreshList() {
@@ -29,7 +46,9 @@ async function refreshList() {
   }
   stale = false;
   const fresh = (await fetchPage(window.location.pathname)).querySelector(LIST);
-  if (fresh && !busy(list)) list.replaceWith(document.importNode(fresh, true));
+  if (!fresh || busy(list)) return;
+  for (const id of removed) fresh.querySelector(`li[data-comment-id="${CSS.escape(id)}"]`)?.remove();
+  list.replaceWith(document.importNode(fresh, true));
 }
 
 function listen() {
@@ -38,9 +57,16 @@ function listen() {
   if (!api) return;
   events(`${api}/comments/events`, (type, event) => {
     const handle = {
-      comment_created: () => (itemOf(event.comment.id) ? null : refreshList()),
-      comment_changed: () => refreshList(),
+      comment_created: () => {
+        removed.delete(event.comment.id);
+        return itemOf(event.comment.id) ? null : refreshSoon();
+      },
+      comment_changed: () => {
+        removed.delete(event.comment.id);
+        return refreshSoon();
+      },
       comment_removed: () => {
+        removed.add(event.comment_id);
         const item = itemOf(event.comment_id);
         if (!item) return;
         item.remove();
