@@ -32,7 +32,7 @@ from pipelines.media.errors import StepCancelled  # noqa: E402
 from pipelines.media.ladder import build_ladder, output_frame_rate  # noqa: E402
 from pipelines.media.loudness import Loudness  # noqa: E402
 from pipelines.media.probe import probe_media, probe_of, probe_step  # noqa: E402
-from pipelines.media.video import encode_command, encode_video_step, plan_encode  # noqa: E402
+from pipelines.media.video import encode_video_step, plan_encode, sound_command  # noqa: E402
 from pipelines.storage import LocalStorage  # noqa: E402
 from settings import load_settings  # noqa: E402
 
@@ -215,9 +215,10 @@ def mp3_alone(cmd: list[str]) -> list[str]:
 
 
 def mp3_cpu(source: Path, out: Path, settings, loudness: dict) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
-    """CPU seconds of the video step's encode command with and without its MP3 output, and of
-    the MP3's output alone, on the same source in this run (the step's own command, from its own
-    functions); with and without are run $PIPELINES_BENCH_MP3_ROUNDS times (default 1)."""
+    """CPU seconds of the video step's sound command (its audio renditions and MP3; the picture
+    is another process) with and without its MP3 output, and of the MP3's output alone, on the
+    same source in this run (the step's own command, from its own functions); with and without
+    are run $PIPELINES_BENCH_MP3_ROUNDS times (default 1)."""
     ctx = StepContext(
         content_id="bench",
         generation=1,
@@ -230,15 +231,14 @@ def mp3_cpu(source: Path, out: Path, settings, loudness: dict) -> tuple[float, f
     probe = probe_of(ctx)
     plan = plan_encode(ctx, probe, still=False)
     measured = {int(k): msgspec.convert(v, Loudness) for k, v in loudness.items()}
-    # x264's threads make one run's CPU wander by a second or so: with and without alternate,
-    # and the least of each is kept.
+    # A run's CPU wanders a little: with and without alternate, and the least of each is kept.
     rounds = int(os.environ.get("PIPELINES_BENCH_MP3_ROUNDS", "1"))
     cpus: dict[str, float] = {}
     for variant in [None, without_mp3] * rounds + [mp3_alone]:
         name = variant.__name__ if variant else "with_mp3"
         shutil.rmtree(out / name, ignore_errors=True)
         ctx.work_dir.mkdir(parents=True, exist_ok=True)
-        cmd = encode_command(ctx, probe, plan, measured, out / name)
+        cmd = sound_command(ctx, probe, plan, measured, out / name)
         cpu = timed([variant(cmd) if variant else cmd])[1]
         cpus[name] = min(cpus.get(name, cpu), cpu)
     return cpus["with_mp3"], cpus["without_mp3"], cpus["mp3_alone"]
@@ -454,7 +454,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"time to first playable, {long_minutes}-min 1080p video: {long_ttfp:.1f} s (goal <= 10)")
     extra = with_mp3 - no_mp3
     print(
-        f"MP3 download for video: encode CPU {with_mp3:.1f} s with, {no_mp3:.1f} s without -> "
+        f"MP3 download for video: sound process CPU {with_mp3:.1f} s with, {no_mp3:.1f} s "
+        "without -> "
         f"{extra:+.1f} s = {100 * extra / vres.cpu_seconds:.1f}% of the video step's "
         f"{vres.cpu_seconds:.1f} CPU s (goal <= 5%); the MP3's own ffmpeg (same input and "
         f"filters): {mp3_only:.1f} s = {100 * mp3_only / vres.cpu_seconds:.1f}% (upper bound)"

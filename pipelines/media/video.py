@@ -12,6 +12,12 @@ plays with; the default track is also the audio-only variant and the MP3. A stil
 sound is encoded once, at one frame a second, in one rung. Timing: see timing.py. Playlists
 grow as EVENT and are published while the encode runs.
 
+The sound is a second ffmpeg process beside the picture's: its gain is only known once the
+loudness pass has read the whole recording (seconds for an hour), and the picture need not wait
+for that. The picture starts at once; the sound starts when its loudness is measured, and being
+cheap it catches up long before the first picture segment is whole (a 60-minute 1080p video
+played after its loudness pass plus its first segments, one after the other, before).
+
 A long video is encoded in chunks, each its own job (pipelines/chunks.py): a chunk encodes the
 ladder for its run of segments, with the segment names and timestamps of a single encode; the
 first chunk also encodes every audio rendition and the MP3, and publishes as it goes, so the
@@ -22,7 +28,9 @@ playlists (chunk_join.py) and writes the master, as one encode would.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -47,7 +55,7 @@ from pipelines.media.loudness import Loudness, measure_loudness, normalise_filte
 from pipelines.media.mp3 import cover_input_args, mp3_output_args
 from pipelines.media.probe import Probe, VideoInfo, input_args, probe_of
 from pipelines.media.progressive import ProgressivePublisher
-from pipelines.media.runner import FFMPEG, RunStats, run_ffmpeg
+from pipelines.media.runner import FFMPEG, Cancel, RunStats, run_ffmpeg, run_parallel
 from pipelines.media.still import STILL_FRAME_RATE, extract_still, is_still_picture
 from pipelines.media.timing import (
     NO_B_FRAMES,
@@ -60,7 +68,8 @@ from settings import Settings
 
 __all__ = [
     "encode_video_step",
-    "video_filter_graph",
+    "picture_graph",
+    "sound_graph",
     "normalise_video_filter",
     "picture_filter",
     "deinterlace_filter",
@@ -117,13 +126,13 @@ def normalise_video_filter(video: VideoInfo, fps: float) -> str:
     return f"{deinterlace_filter(video)}fps={fps_expression(fps)},{picture_filter(video)}"
 
 
-def _audio_chains(
-    probe: Probe, plan: Encode, loudness: dict[int, Loudness], audio_input: int = 0
-) -> list[str]:
+def sound_graph(probe: Probe, plan: Encode, loudness: dict[int, Loudness]) -> str:
+    """Each audio track normalised and timed into `[a0]`, `[a1]`..., and the default one's
+    `[mp3]`, from input 0 (the source, whole)."""
     chains = []
     for i, track in enumerate(plan.tracks):
         normalised = (
-            f"[{audio_input}:{track.stream}]aformat=channel_layouts=stereo,"
+            f"[0:{track.stream}]aformat=channel_layouts=stereo,"
             f"{normalise_filter(loudness[track.stream], AUDIO_RATE)}"
         )
         timing = audio_timing_filter(probe.duration, AUDIO_RATE)
@@ -134,24 +143,17 @@ def _audio_chains(
             chains.append("[mp3src]aformat=channel_layouts=stereo[mp3]")
         else:
             chains.append(f"{normalised},{timing}[a{i}]")
-    return chains
+    return ";".join(chains)
 
 
-def video_filter_graph(
-    probe: Probe,
-    plan: Encode,
-    loudness: dict[int, Loudness] | None = None,
-    chunk: ChunkRange | None = None,
-) -> str:
-    """The picture decoded once, timed, made playable, split once and scaled per rung into
-    `[v0]`, `[v1]`...; each audio track normalised and timed into `[a0]`, `[a1]`... and the
-    default one's `[mp3]`. A still picture is read from input 1 (its PNG) instead of the video.
-    A chunk's picture is its range only, from input 0 opened at its seek point; its sound (the
-    first chunk's) is the whole, from input 1.
+def picture_graph(probe: Probe, plan: Encode, chunk: ChunkRange | None = None) -> str:
+    """The picture of input 0 (the source, or a still picture's PNG) decoded once, timed, made
+    playable, split once and scaled per rung into `[v0]`, `[v1]`... A chunk's picture is its
+    range only, from input 0 opened at its seek point.
     """
     assert probe.video is not None
     fps = plan.rungs[0].frame_rate
-    source = "[1:v]" if plan.still else f"[0:{probe.video.index}]"
+    source = "[0:v]" if plan.still else f"[0:{probe.video.index}]"
     deinterlace = "" if plan.still else deinterlace_filter(probe.video)
     if chunk is None:
         timing = video_timing_filter(fps_expression(fps), probe.duration)
@@ -168,7 +170,6 @@ def video_filter_graph(
         # A lower rung of a 50/60 fps source keeps every other frame.
         rate = f"fps={fps_expression(rung.frame_rate)}," if rung.frame_rate != fps else ""
         graph.append(f"[s{i}]{rate}scale={rung.width}:{rung.height}:flags=bicubic,setsar=1[v{i}]")
-    graph += _audio_chains(probe, plan, loudness or {}, 0 if chunk is None else 1)
     return ";".join(graph)
 
 
@@ -206,41 +207,54 @@ def _rung_args(
     ]  # fmt: skip
 
 
-def encode_command(
+def picture_command(
+    ctx: StepContext,
+    probe: Probe,
+    plan: Encode,
+    hls_dir: Path,
+    still: Path | None = None,
+    chunk: ChunkRange | None = None,
+) -> list[str]:
+    """The ffmpeg command of the picture: every rung of the whole video, of one chunk of it
+    (`chunk`: its own range of the source), or of a still picture (its PNG, looped)."""
+    assert probe.video is not None
+    cmd = [FFMPEG, "-v", "warning"]
+    if still is not None:
+        # The looped picture is an endless input: its own -t ends it with the sound.
+        cmd += ["-loop", "1", "-framerate", f"{STILL_FRAME_RATE:g}", "-t", f"{probe.duration:.3f}"]
+        cmd += cover_input_args(still)
+    else:
+        if chunk is not None:
+            seek = _seek(chunk)
+            cmd += ["-ss", f"{seek:.6f}"] if seek > 0 else []
+            if not chunk.last:
+                cmd += ["-t", f"{chunk.end_s - seek + CHUNK_OVERRUN_S:.6f}"]
+        cmd += input_args(ctx.source, probe.demuxer)
+    cmd += ["-filter_complex", picture_graph(probe, plan, chunk)]
+    for i, rung in enumerate(plan.rungs):
+        cmd += _rung_args(rung, hls_dir / rung.name, ctx.settings, f"v{i}", plan.still, chunk)
+    return cmd
+
+
+def sound_command(
     ctx: StepContext,
     probe: Probe,
     plan: Encode,
     loudness: dict[int, Loudness],
     hls_dir: Path,
     still: Path | None = None,
-    chunk: ChunkRange | None = None,
 ) -> list[str]:
-    """The one ffmpeg command of an encode, or of one chunk of it (`chunk`): the chunk's
-    picture from its own range of the source, and, when it has any audio tracks to encode (the
-    first chunk), the whole sound from a second opening of the source."""
-    assert probe.video is not None
-    cmd = [FFMPEG, "-v", "warning"]
-    if chunk is not None:
-        seek = _seek(chunk)
-        cmd += ["-ss", f"{seek:.6f}"] if seek > 0 else []
-        if not chunk.last:
-            cmd += ["-t", f"{chunk.end_s - seek + CHUNK_OVERRUN_S:.6f}"]
-    cmd += input_args(ctx.source, probe.demuxer)
+    """The ffmpeg command of the sound, always of the whole source: every audio rendition and
+    the default track's MP3 (a still picture's PNG as its cover)."""
+    cmd = [FFMPEG, "-v", "warning", *input_args(ctx.source, probe.demuxer)]
     if still is not None:
-        # The looped picture is an endless input: its own -t ends it with the sound.
-        cmd += ["-loop", "1", "-framerate", f"{STILL_FRAME_RATE:g}", "-t", f"{probe.duration:.3f}"]
         cmd += cover_input_args(still)
-    elif chunk is not None and plan.tracks:
-        cmd += input_args(ctx.source, probe.demuxer)
-    cmd += ["-filter_complex", video_filter_graph(probe, plan, loudness, chunk)]
-    for i, rung in enumerate(plan.rungs):
-        cmd += _rung_args(rung, hls_dir / rung.name, ctx.settings, f"v{i}", plan.still, chunk)
+    cmd += ["-filter_complex", sound_graph(probe, plan, loudness)]
     for i, track in enumerate(plan.tracks):
         cmd += ["-map", f"[a{i}]", "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2"]
         cmd += hls_output_args(hls_dir / track.folder, ctx.settings.hls_segment_s)
-    if plan.tracks:
-        cover = 1 if still is not None else None
-        cmd += mp3_output_args("mp3", ctx.metadata, ctx.work_dir / "audio.mp3", cover)
+    cover = 1 if still is not None else None
+    cmd += mp3_output_args("mp3", ctx.metadata, ctx.work_dir / "audio.mp3", cover)
     return cmd
 
 
@@ -334,22 +348,101 @@ def plan_encode(ctx: StepContext, probe: Probe, still: bool) -> Encode:
     return Encode(rungs=rungs, tracks=tracks_of(probe.audios, ctx.metadata.language), still=still)
 
 
-def _loudness(ctx: StepContext, probe: Probe) -> tuple[dict[int, Loudness], list[RunStats]]:
+def _loudness(
+    ctx: StepContext, probe: Probe, cancel: Cancel
+) -> tuple[dict[int, Loudness], list[RunStats]]:
     figures: dict[int, Loudness] = {}
     runs: list[RunStats] = []
     for audio in probe.audios:
         measured, stats = measure_loudness(
-            ctx.source, probe, ctx.settings, work_dir=ctx.work_dir, cancel=ctx.cancel, track=audio
+            ctx.source, probe, ctx.settings, work_dir=ctx.work_dir, cancel=cancel, track=audio
         )
         figures[audio.index] = measured
         runs += stats
     return figures, runs
 
 
+class _SlowestPart:
+    """The step's progress as far as its slower process: the picture and the sound each report
+    their own fraction."""
+
+    def __init__(self, report: Callable[[float], None], parts: int) -> None:
+        self._report = report
+        self._done = [0.0] * parts
+        self._lock = threading.Lock()
+
+    def part(self, index: int) -> Callable[[float], None]:
+        def progress(fraction: float) -> None:
+            with self._lock:
+                self._done[index] = fraction
+                least = min(self._done)
+            self._report(least)
+
+        return progress
+
+
+class _Sound:
+    """The sound's share of an encode: its loudness pass, then its process. Its figures are
+    kept here for the step's result."""
+
+    def __init__(
+        self, ctx: StepContext, probe: Probe, plan: Encode, hls_dir: Path, still: Path | None
+    ) -> None:
+        self.ctx, self.probe, self.plan, self.hls_dir, self.still = ctx, probe, plan, hls_dir, still
+        self.loudness: dict[int, Loudness] = {}
+        self.measured: list[RunStats] = []
+
+    def run(self, cancel: Cancel, on_progress: Callable[[float], None]) -> RunStats:
+        self.loudness, self.measured = _loudness(self.ctx, self.probe, cancel)
+        cmd = sound_command(
+            self.ctx, self.probe, self.plan, self.loudness, self.hls_dir, self.still
+        )
+        return run_ffmpeg(
+            cmd,
+            timeout=self.ctx.settings.ffmpeg_timeout_s,
+            cwd=self.ctx.work_dir,
+            cancel=cancel,
+            on_progress=on_progress,
+            duration=self.probe.duration,
+        )
+
+
+def _picture_job(
+    ctx: StepContext, cmd: list[str], duration: float, progress: _SlowestPart
+) -> Callable[[Cancel], RunStats]:
+    def run(cancel: Cancel) -> RunStats:
+        return run_ffmpeg(
+            cmd,
+            timeout=ctx.settings.ffmpeg_timeout_s,
+            cwd=ctx.work_dir,
+            cancel=cancel,
+            on_progress=progress.part(0),
+            duration=duration,
+        )
+
+    return run
+
+
+def _publisher(
+    ctx: StepContext, plan: Encode, hls_dir: Path, chunk: ChunkRange | None, started: float
+) -> ProgressivePublisher:
+    """Segments to storage as they come; the master once every variant has one (never by a
+    later chunk, whose playlists only the join writes)."""
+    return ProgressivePublisher(
+        ctx.outputs,
+        hls_dir,
+        [r.name for r in plan.rungs] + [t.folder for t in plan.tracks],
+        None if ctx.chunk > 1 else lambda: build_master(video_variants(plan, None)),
+        started=started,
+        open_ended=[r.name for r in plan.rungs] if chunk is not None else (),
+        playlists=ctx.chunk <= 1,
+    )
+
+
 def encode_video_step(ctx: StepContext) -> StepResult:
-    """Encode the ladder and audio renditions in one process; publish segments as they come.
-    A chunk's job (`ctx.chunk`) encodes its chunk; the whole job of a chunked encode (given its
-    chunks' results) joins them."""
+    """Encode the ladder and the audio renditions, the picture and the sound side by side;
+    publish segments as they come. A chunk's job (`ctx.chunk`) encodes its chunk; the whole job
+    of a chunked encode (given its chunks' results) joins them."""
     if ctx.chunks:
         return join_chunks(ctx)
     started = time.monotonic()
@@ -366,32 +459,21 @@ def encode_video_step(ctx: StepContext) -> StepResult:
     chunk = _chunk_range(ctx, probe, plan) if ctx.chunk and still_path is None else None
     if ctx.chunk > 1:
         plan = msgspec.structs.replace(plan, tracks=[])  # the first chunk encodes the sound
-    loudness, measured = _loudness(ctx, probe) if plan.tracks else ({}, [])
     hls_dir = ctx.work_dir / "hls"
     # A retried step must not publish the segments of the attempt before it.
     shutil.rmtree(hls_dir, ignore_errors=True)
-    cmd = encode_command(ctx, probe, plan, loudness, hls_dir, still_path, chunk)
-    names = [r.name for r in plan.rungs] + [t.folder for t in plan.tracks]
-    publisher = ProgressivePublisher(
-        ctx.outputs,
-        hls_dir,
-        names,
-        None if ctx.chunk > 1 else lambda: build_master(video_variants(plan, None)),
-        started=started,
-        open_ended=[r.name for r in plan.rungs] if chunk is not None else (),
-        playlists=ctx.chunk <= 1,
-    )
+    picture = picture_command(ctx, probe, plan, hls_dir, still_path, chunk)
+    sound = _Sound(ctx, probe, plan, hls_dir, still_path)
+    progress = _SlowestPart(ctx.on_progress, 2 if plan.tracks else 1)
+    jobs = [_picture_job(ctx, picture, probe.duration if chunk is None else chunk.end_s, progress)]
+    if plan.tracks:
+        jobs.append(lambda cancel: sound.run(cancel, progress.part(1)))
+    publisher = _publisher(ctx, plan, hls_dir, chunk, started)
     with publisher:
-        stats = run_ffmpeg(
-            cmd,
-            timeout=ctx.settings.ffmpeg_timeout_s,
-            cwd=ctx.work_dir,
-            cancel=ctx.cancel,
-            on_progress=ctx.on_progress,
-            duration=probe.duration if chunk is None or plan.tracks else chunk.end_s,
-        )
+        runs = run_parallel(jobs, cancel=ctx.cancel)
+    loudness = sound.loudness
     ttfp = publisher.finish()
-    cpu = round(stats.cpu_seconds + sum(s.cpu_seconds for s in measured), 3)
+    cpu = round(sum(run.cpu_seconds for run in [*runs, *sound.measured]), 3)
     ttfp = round(ttfp, 3) if ttfp is not None else None
     if ctx.chunk:
         return _chunk_result(ctx, plan, loudness, hls_dir, chunk, cpu, ttfp, probe.duration)

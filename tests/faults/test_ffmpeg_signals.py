@@ -113,12 +113,12 @@ def test_a_sermon_whose_encode_is_sigkilled_is_retried_and_becomes_ready(
     work = get_settings().work_path
 
     def encoding() -> list[int]:
-        # A job's attempts work under WORK_DIR/<job id>/: only the encode's ffmpeg is killed,
-        # the one writing HLS (the loudness pass before it may be ending as it is found).
+        # A job's attempts work under WORK_DIR/<job id>/: only the picture's ffmpeg is killed,
+        # the longest (the loudness pass and the sound may be ending as they are found).
         job = job_row(content_id, "encode_video")
         if job is None or job.status != "running":
             return []
-        return [pid for pid in ffmpeg_under(work / job.id) if b"hls" in _cmdline(pid)]
+        return [pid for pid in ffmpeg_under(work / job.id) if b"libx264" in _cmdline(pid)]
 
     pids = wait_until(encoding, timeout=60, what="the encode's ffmpeg")
     assert isinstance(pids, list)
