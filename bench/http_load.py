@@ -4,6 +4,7 @@ and an HTTP client library's own overhead would cap the figures before the serve
 Closed loop (`saturate`): C connections send back to back: the server's maximum rate.
 Open loop (`paced`): requests are due at a fixed rate whatever the answers; latency counts from
 when a request was due, so a stalled server is not hidden (no coordinated omission).
+Once (`once`): each path asked one time, e.g. every page of a cold cache.
 """
 
 from __future__ import annotations
@@ -96,6 +97,30 @@ async def saturate(
 
     began = time.perf_counter()
     await asyncio.gather(*(worker(n) for n in range(connections)))
+    return LoadResult(len(latencies), time.perf_counter() - began, latencies, errors, hits)
+
+
+async def once(
+    host: str, port: int, paths: list[str], connections: int, headers: str = ""
+) -> LoadResult:
+    """Each of `paths` asked exactly once, C connections sharing them: what a cold cache costs."""
+    latencies: list[float] = []
+    errors = hits = 0
+    queue = iter(paths)
+
+    async def worker() -> None:
+        nonlocal errors, hits
+        connection = Connection(host, port, headers)
+        for path in queue:
+            started = time.perf_counter()
+            status = await connection.request(path)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += status >= 400
+        connection.close()
+        hits += connection.cache_hits
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
     return LoadResult(len(latencies), time.perf_counter() - began, latencies, errors, hits)
 
 

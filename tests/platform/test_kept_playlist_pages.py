@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from sqlalchemy import update
 
 from api.app import create_app
+from api.response_cache import ResponseCache
 from models import Content, PlaylistItem, utcnow
 from settings import get_settings
 from tests.conftest import Accounts
@@ -124,3 +125,13 @@ def test_a_kept_playlist_page_shows_a_scheduled_sermon_once_its_publishing_time_
     # No write announces a publishing time: the kept page must not outlive it.
     time.sleep(max(0.0, (publishes - utcnow()).total_seconds()) + 0.05)
     assert _anonymous_view(client, path)[0] == [shepherd, advent]
+
+
+def test_an_answer_whose_time_has_already_come_is_not_kept() -> None:
+    cache = ResponseCache(ttl_s=10, max_entries=10)
+    cache.enable()
+    ok = (200, [(b"content-type", b"application/json")], b"{}")
+    assert not cache.put("/gone", cache.generation, *ok, "playlists", lifetime_s=-0.5)
+    assert cache.get("/gone") is None
+    assert cache.put("/kept", cache.generation, *ok, "playlists", lifetime_s=600)
+    assert cache.get("/kept") is not None
