@@ -15,13 +15,20 @@ export class ApiError extends Error {
   }
 }
 
-export async function refreshToken() {
+// "fresh" (the page's meta now holds a new token), "signed-out" (the session is gone: the page
+// answers with the sign-in page, or refuses) or "failed" (the server, for now); a network
+// failure throws.
+async function renewToken() {
   const answer = await fetch("/page-token", { headers: { Accept: "application/json" } });
-  // Signed out meanwhile: the page answers with the sign-in page instead.
-  if (answer.redirected || !answer.ok) return false;
+  if (answer.redirected || answer.status === 401 || answer.status === 403) return "signed-out";
+  if (!answer.ok) return "failed";
   const { token: fresh } = await answer.json();
   tokenMeta()?.setAttribute("content", fresh);
-  return true;
+  return "fresh";
+}
+
+export async function refreshToken() {
+  return (await renewToken()) === "fresh";
 }
 
 async function call(method, path, body) {
@@ -69,34 +76,77 @@ export function send(method, url, blob, { onProgress, auth = true, headers = {} 
 }
 
 // Server-Sent Events with the Authorization header (EventSource cannot send one): a fetch
-// read line by line, reconnecting with Last-Event-ID after a drop.
+// read line by line, reconnecting with Last-Event-ID after a drop. A page outlives its token
+// (15 minutes), so a reconnection is often refused with 401: the stream then asks /page-token
+// for a fresh one, as api() does, and reconnects at once. Any other answer than 200 (or no
+// answer) waits longer each time, up to RETRY_CAP_MS, so a server that is down or refusing is
+// not asked every second by every open page; the wait is jittered so pages dropped together by
+// a restart do not all come back in the same instant.
+const RETRY_MS = 1000;
+const RETRY_CAP_MS = 30_000;
+
+function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+async function read(answer, onEvent, seen) {
+  const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, "\n"); // SSE lines may end in CRLF (Litestar's do)
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = Object.fromEntries(block.split("\n").filter((l) => l && !l.startsWith(":"))
+        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trimStart()]));
+      if (fields.id) seen(fields.id);
+      if (fields.data) onEvent(fields.event || "message", JSON.parse(fields.data));
+    }
+  }
+}
+
 export async function events(path, onEvent, signal) {
   let last = null;
+  let failures = 0; // attempts in a row that did not get the stream
+  let renewed = false; // this attempt's token is fresh: a 401 now is not its age
   while (!signal?.aborted) {
+    let streamed = false;
     try {
       // A visitor's page has no token: an empty bearer would be refused where none is needed.
-  const headers = token() ? { Authorization: `Bearer ${token()}` } : {};
+      const headers = token() ? { Authorization: `Bearer ${token()}` } : {};
       if (last) headers["Last-Event-ID"] = last;
       const answer = await fetch(`/api/v1${path}`, { headers, signal });
-      const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value.replace(/\r\n?/g, "\n"); // SSE lines may end in CRLF (Litestar's do)
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(block.split("\n").filter((l) => l && !l.startsWith(":"))
-            .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trimStart()]));
-          if (fields.id) last = fields.id;
-          if (fields.data) onEvent(fields.event || "message", JSON.parse(fields.data));
+      if (answer.status === 200) {
+        streamed = true;
+        await read(answer, onEvent, (id) => { last = id; });
+      } else {
+        // An error's body is JSON, not a stream: let it go unread.
+        answer.body?.cancel().catch(() => {});
+        if (answer.status === 401 && token() && !renewed) {
+          const renewal = await renewToken();
+          // Signed out, or the session ended: no token can be had until the person signs in
+          // again, which loads a new page anyway. So stop, rather than fetch the sign-in page
+          // every RETRY_CAP_MS from every stale tab, or go on as a visitor under a page that
+          // still shows a member's controls (and members' streams refuse visitors anyway).
+          if (renewal === "signed-out") return;
+          if (renewal === "fresh") {
+            renewed = true;
+            continue; // at once, with the fresh token
+          }
         }
       }
-    } catch (error) {
+    } catch {
       if (signal?.aborted) return;
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    renewed = false;
+    failures = streamed ? 0 : failures + 1;
+    const wait = Math.min(RETRY_CAP_MS, RETRY_MS * 2 ** Math.max(0, failures - 1));
+    await pause(wait / 2 + (Math.random() * wait) / 2, signal);
   }
 }
