@@ -1,12 +1,12 @@
 // A live service: its events over SSE (status, participants), and the stream through
 // livekit-client with a token from the API (a listener's, or a visitor's watch-only one).
+import { api } from "./api.js";
 import { loadScript } from "./media.js";
 import { setupChat } from "./live-chat.js";
 
 const root = document.querySelector("[data-live]");
 const id = root.dataset.live;
 const stage = root.querySelector(".stage");
-const token = document.querySelector('meta[name="cnt-token"]')?.content;
 
 const events = new EventSource(`/api/v1/live/sessions/${id}/events`);
 events.onmessage = (message) => show(JSON.parse(message.data));
@@ -29,12 +29,9 @@ root.querySelector(".join")?.addEventListener("click", async (event) => {
   const button = event.currentTarget;
   button.disabled = true;
   try {
-    const answer = await fetch(`/api/v1/live/sessions/${id}/token`, {
-      // Without a sign-in the API hands out a watch-only guest token.
-      method: "POST", headers: token ? { Authorization: `Bearer ${token}` } : {},
-    });
-    const body = await answer.json();
-    if (!answer.ok) throw new Error(body.detail);
+    // Without a sign-in the API hands out a watch-only guest token; a member's page token
+    // that expired while the page waited for the service is renewed first (api()).
+    const body = await api("POST", `/live/sessions/${id}/token`);
     await loadScript(root.dataset.livekitScript);
     const { Room, RoomEvent } = window.LivekitClient;
     const room = new Room();
