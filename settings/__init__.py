@@ -131,6 +131,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
 
     # Media limits and processing
     work_dir: str = ""  # default: data_dir/work
+    # On S3, each worker machine keeps the sources its steps read under work_dir/sources, so a
+    # long video's chunk jobs (and probe, thumbnails, waveform...) download a 7 GB upload once
+    # per machine, not once per job. At most this many bytes (0: every step downloads its own;
+    # a bigger source is downloaded per step), least recently used removed first, never one in
+    # use; a copy unused this long is removed (a deleted content's source lingers no longer).
+    source_cache_bytes: Annotated[int, msgspec.Meta(ge=0)] = 32 * 1024**3
+    source_cache_idle_s: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 3600.0
     media_max_duration_s: float = 6 * 3600
     media_max_width: int = 7680
     media_max_height: int = 4320

@@ -9,6 +9,7 @@ import shutil
 import signal
 import threading
 import time
+from contextlib import AbstractContextManager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from workers.editing import step_source_key
 from workers.gone_content import remove_if_gone
 from workers.inputs import LOAD, StepInputs, inputs_from_rows
 from workers.outputs import generation_prefix
+from workers.source_cache import local_source
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +157,9 @@ def _s3(settings: Settings) -> Any:
         return s3_client(settings)
 
 
-def _local_source(storage: Storage, key: str, ctx: StepContext) -> Path:
-    local = storage.local_path(key)
-    if local is not None and local.is_file():
-        return local
-    return storage.get_file(key, ctx.work_dir / "source" / Path(key).name)
+def _local_source(storage: Storage, key: str, ctx: StepContext) -> AbstractContextManager[Path]:
+    """The source as a local file while the step runs: the machine's shared copy on S3."""
+    return local_source(storage, key, ctx.settings, lambda: ctx.work_dir)
 
 
 def _source_url(step: str, source_key: str | None) -> str | None:
@@ -246,9 +246,11 @@ def run_step(step: str, job_id: str) -> None:
         chunks=inputs.chunks,
     )
     try:
-        if source_key:
-            ctx.source = _local_source(storage, source_key, ctx)
-        with Heartbeat(claim, cancel) as beat:
+        # The lease is renewed while the source downloads, or while another step on this machine
+        # downloads it; the cached copy is held until the step returns.
+        with Heartbeat(claim, cancel) as beat, contextlib.ExitStack() as source_held:
+            if source_key:
+                ctx.source = source_held.enter_context(_local_source(storage, source_key, ctx))
             ctx.on_progress = beat.report
             result = step_function(step)(ctx)
         attempt.made(generation, result)

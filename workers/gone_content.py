@@ -17,7 +17,9 @@ from sqlalchemy import select
 from models import Content
 from pipelines.storage import Storage
 from pipelines.storage.content_objects import delete_content_objects
+from settings import get_settings
 from workers.db import autocommit
+from workers.source_cache import forget_content_sources
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ def remove_if_gone(storage: Storage, content_id: str) -> int:
         if content_exists(content_id):
             return 0
         removed = delete_content_objects(storage, content_id)
+        forget_content_sources(get_settings(), content_id)  # this machine's copies of them
     except Exception:
         log.warning("could not remove the objects of deleted content %s", content_id, exc_info=True)
         return 0
