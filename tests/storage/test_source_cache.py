@@ -240,6 +240,21 @@ def test_idle_copies_go_unless_in_use(storage: Any, tmp_path: Path) -> None:
     assert list((tmp_path / "sources").iterdir()) == []
 
 
+def test_an_idle_machine_removes_its_idle_copies_by_itself(
+    settings: Settings, storage: Any
+) -> None:
+    quick = msgspec.structs.replace(settings, source_cache_idle_s=0.5)
+    key = _put(storage, b"an old sermon")
+    with local_source(storage, key, quick, _no_attempt_folder) as path:
+        time.sleep(1.5)  # longer than idle, but in use
+        assert path.is_file()
+    deadline = time.monotonic() + 10
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # no step runs: only the background sweep removes it
+    assert not path.exists()
+    assert list((quick.work_path / "sources").iterdir()) == []
+
+
 def test_a_deleted_contents_copies_are_forgotten_unless_in_use(
     settings: Settings, storage: Any
 ) -> None:
