@@ -24,7 +24,11 @@ LIMITED_PATHS = frozenset({"/api/v1/auth/register"})
 STORE = "rate_limit"
 
 
-def _is_limited(request: Request[Any, Any, Any]) -> bool:
+async def _is_limited(request: Request[Any, Any, Any]) -> bool:
+    # `async` although it awaits nothing: the middleware asks it on every request of every
+    # route, and Litestar runs a plain function in a worker thread (sync_to_thread), a thread
+    # hop that cost about half of a cheap request's time (/healthz 565 -> 332 us). It only reads
+    # the path, so it cannot block the event loop.
     return request.url.path.rstrip("/") in LIMITED_PATHS
 
 
