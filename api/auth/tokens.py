@@ -9,6 +9,7 @@ from typing import Any, Literal
 import jwt
 import msgspec
 
+from api.auth.token_cache import VerifiedTokens
 from api.errors import Unauthorized
 from settings import Settings
 
@@ -83,17 +84,28 @@ def create_access_token(settings: Settings, user: AuthUser) -> str:
     return _encode(settings, claims, settings.access_token_ttl_s)
 
 
+# Every signed-in request reads its access token; verifying it again each time was most of a
+# cached page's cost. Only what the token says is kept, until its exp (api/auth/token_cache.py).
+VERIFIED = VerifiedTokens[AuthUser]()
+
+
 def read_access_token(settings: Settings, token: str) -> AuthUser:
+    known = VERIFIED.get(settings.jwt_secret, token)
+    if known is not None:
+        return known
     claims = _decode(settings, token, "access")
     try:
-        return AuthUser(
+        user = AuthUser(
             id=claims["sub"],
             email=claims["email"],
             role=claims["role"],
             name=claims.get("name", ""),
         )
-    except (KeyError, TypeError):
+        expires = float(claims["exp"])
+    except (KeyError, TypeError, ValueError):
         raise Unauthorized("the token is not valid") from None
+    VERIFIED.put(settings.jwt_secret, token, expires, user)
+    return user
 
 
 def create_refresh_token(
