@@ -1,9 +1,11 @@
 """Dead channels: a stereo recording whose voice is on one side only, found and fixed.
 
 A soundboard feed into one input of a stereo recorder is the usual cause: the sermon plays in
-one ear. The loudness meter's pass also runs `astats`, which prints each channel's RMS level;
-when one of two channels is far below the other, both output channels are made from the live
-one. Pure functions over ffmpeg's log and the levels, testable without ffmpeg.
+one ear. The loudness meter's pass also measures each channel's RMS level (a `volumedetect` per
+channel, named by its index: a tenth of what `astats` cost, which computes some twenty figures
+per sample to print two); when one of two channels is far below the other, both output channels
+are made from the live one. Pure functions over ffmpeg's log and the levels, testable without
+ffmpeg.
 """
 
 from __future__ import annotations
@@ -14,25 +16,21 @@ import re
 import msgspec
 
 __all__ = [
-    "ASTATS_FILTER",
     "ChannelLevels",
+    "channel_meters",
     "combine_levels",
     "loudness_shift_db",
     "parse_channel_levels",
-    "parse_sample_peak",
     "repair_filter",
 ]
 
-ASTATS_FILTER = "astats=measure_overall=none:measure_perchannel=RMS_level+Peak_level"
 # A channel this far below the other carries no programme: at 30 dB it holds a thousandth of
 # the energy (bleed, hiss, a dead cable's hum). Hard-panned music rarely parts its channels by
 # more than 20 dB over a whole recording, so real stereo is left alone.
 DEAD_GAP_DB = 30.0
 # Below this the louder channel is itself silence: nothing to copy.
 SILENT_DB = -70.0
-_CHANNEL = re.compile(r"\] Channel: (\d+)")
-_RMS = re.compile(r"\] RMS level dB: (-?[\d.]+|-inf|inf|nan)")
-_PEAK = re.compile(r"\] Peak level dB: (-?[\d.]+|-inf|inf|nan)")
+_MEAN = re.compile(r"\[volumedetect@ch(\d+) @ [^\]]*\] mean_volume: (-?[\d.]+|-inf|inf|nan) dB")
 
 
 class ChannelLevels(msgspec.Struct, kw_only=True):
@@ -53,26 +51,23 @@ class ChannelLevels(msgspec.Struct, kw_only=True):
         return None
 
 
+def channel_meters(label: str, channels: int) -> str:
+    """Filter chains that read `[label]` and print each channel's RMS level, ending in sinks."""
+    if channels == 1:
+        return f"[{label}]volumedetect@ch0,anullsink"
+    copies = "".join(f"[{label}{i}]" for i in range(channels))
+    chains = [f"[{label}]asplit={channels}{copies}"]
+    chains += [
+        f"[{label}{i}]pan=mono|c0=c{i},volumedetect@ch{i},anullsink" for i in range(channels)
+    ]
+    return ";".join(chains)
+
+
 def parse_channel_levels(log: str) -> list[float]:
-    """The per-channel RMS levels astats printed at the end of one run (-inf for digital zero)."""
-    levels: dict[int, float] = {}
-    channel: int | None = None
-    for line in log.splitlines():
-        found = _CHANNEL.search(line)
-        if found:
-            channel = int(found.group(1)) - 1
-            continue
-        rms = _RMS.search(line)
-        if rms and channel is not None:
-            value = float(rms.group(1))
-            levels[channel] = value if math.isfinite(value) else -math.inf
-    return [levels[i] for i in sorted(levels)]
-
-
-def parse_sample_peak(log: str) -> float:
-    """The highest sample of any channel astats printed, dBFS (-inf for digital zero)."""
-    peaks = [float(p) for p in _PEAK.findall(log)]
-    return max((p for p in peaks if not math.isnan(p)), default=-math.inf)
+    """The per-channel RMS levels the meters printed at the end of one run (dBFS, channel 0
+    first; volumedetect reads digital zero as -91, the floor of 16 bits)."""
+    levels = {int(channel): float(value) for channel, value in _MEAN.findall(log)}
+    return [levels[i] if math.isfinite(levels[i]) else -math.inf for i in sorted(levels)]
 
 
 def combine_levels(runs: list[tuple[list[float], float]]) -> ChannelLevels:

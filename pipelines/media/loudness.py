@@ -7,13 +7,14 @@ momentary (400 ms block) and short-term (3 s) values ourselves with the BS.1770-
 EBU Tech 3342 LRA: about 6 s for the same hour on two cores. The second pass is loudnorm itself,
 given those measurements (`linear=true`: a constant gain unless the ceiling would be crossed).
 
-The first pass reads sample peaks, not true peaks: ebur128's true-peak meter oversamples every
-channel four times and cost three quarters of the pass (15 of 20 CPU seconds for an hour), all
-of it before the first segment. The ceiling does not need it: the peak is taken as the sample
-peak plus `INTERSAMPLE_MARGIN_DB`, which a band-limited 48 kHz signal's inter-sample overs stay
-within (3 dB is a sine at a quarter of the rate, sampled at 45 degrees), and whenever that
-bound and the gain could cross the ceiling the gain goes through the 192 kHz limiter, which
-holds true peaks whatever they are. A source with headroom is still a plain constant gain.
+The first pass reads sample peaks (ebur128's own), not true peaks: its true-peak meter
+oversamples every channel four times and cost three quarters of the pass (15 of 20 CPU seconds
+for an hour), all of it before the first segment. The ceiling does not need it: the peak is
+taken as the sample peak plus `INTERSAMPLE_MARGIN_DB`, which a band-limited 48 kHz signal's
+inter-sample overs stay within (3 dB is a sine at a quarter of the rate, sampled at 45
+degrees), and whenever that bound and the gain could cross the ceiling the gain goes through
+the 192 kHz limiter, which holds true peaks whatever they are. A source with headroom is still
+a plain constant gain.
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ from pathlib import Path
 import msgspec
 
 from pipelines.media.channels import (
-    ASTATS_FILTER,
     ChannelLevels,
+    channel_meters,
     combine_levels,
     loudness_shift_db,
     parse_channel_levels,
-    parse_sample_peak,
     repair_filter,
 )
 from pipelines.media.probe import AudioInfo, Probe, input_args
@@ -56,6 +56,7 @@ MIN_CHUNK_S = 120.0
 SILENCE_FLOOR_DB = -120.0
 # How far a true peak may stand over the highest sample (see the module's docstring).
 INTERSAMPLE_MARGIN_DB = 3.0
+_PEAK = re.compile(r"Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
 _FRAME = re.compile(
     r"t:\s*([\d.]+)\s+TARGET:.*?M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)"
 )
@@ -161,11 +162,11 @@ def measure_loudness(
         cmd = [FFMPEG, "-v", "verbose"]
         if start > 0:
             cmd += ["-ss", f"{start:.3f}"]
-        cmd += input_args(source, probe.demuxer)
+        # On the input: the level meters' sinks would read on past an output's -t.
         if i < count - 1:
             cmd += ["-t", f"{length:.3f}"]
-        cmd += ["-map", f"0:{audio.index}", "-vn", "-sn", "-dn"]
-        cmd += ["-af", f"{ASTATS_FILTER},ebur128=framelog=verbose", "-f", "null", "-"]
+        cmd += input_args(source, probe.demuxer)
+        cmd += ["-filter_complex", _meter_graph(audio), "-map", "[meter]", "-f", "null", "-"]
         jobs.append(_runner(cmd, settings, work_dir, log))
     stats = run_parallel(jobs, cancel=cancel)
     momentary: list[float] = []
@@ -177,10 +178,19 @@ def measure_loudness(
         m, s = _parse_meter_log(text, 3.0 if i else 0.4, 3.0)
         momentary += m
         short_term += s
-        peak = max(peak, parse_sample_peak(text))
+        peak = max([peak, *(float(p) for p in _PEAK.findall(text) if p != "-inf")])
         channels.append((parse_channel_levels(text), span))
     loudness = combine_loudness(momentary, short_term, peak, settings)
     return with_channels(loudness, combine_levels(channels)), stats
+
+
+def _meter_graph(audio: AudioInfo) -> str:
+    """The track into the loudness meter (with its sample peak) and each channel's level meter."""
+    return (
+        f"[0:{audio.index}]asplit=2[loud][levels];"
+        f"[loud]ebur128=peak=sample:framelog=verbose[meter];"
+        f"{channel_meters('levels', max(1, audio.channels))}"
+    )
 
 
 def with_channels(loudness: Loudness, levels: ChannelLevels) -> Loudness:
