@@ -31,6 +31,9 @@ FFPROBE = os.environ.get("CNT_FFPROBE", "ffprobe")
 PROGRESS_INTERVAL_S = 0.25
 POLL_S = 0.05
 TAIL_LINES = 40
+# A process that must not slow the one a listener waits for (the sound beside the picture):
+# nice 10 weighs a tenth of a normal process.
+BACKGROUND_NICE = 10
 
 
 class RunStats(msgspec.Struct, kw_only=True):
@@ -103,12 +106,14 @@ def _run(
     duration: float | None,
     capture_stdout: bool,
     stderr_path: Path | None = None,
+    background: bool = False,
 ) -> RunStats:
     cwd.mkdir(parents=True, exist_ok=True)
     log = open(stderr_path, "wb") if stderr_path is not None else None  # noqa: SIM115
     started = time.monotonic()
+    # `nice` (coreutils) sets the priority before ffmpeg starts its threads, which inherit it.
     proc = subprocess.Popen(
-        list(cmd),
+        ["nice", "-n", str(BACKGROUND_NICE), *cmd] if background else list(cmd),
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -117,6 +122,8 @@ def _run(
         env={**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"},
     )
     assert proc.stdout is not None and proc.stderr is not None
+    if background:
+        _lower_autogroup(proc.pid)
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
     out: list[bytes] = []
     progress = _Progress()
@@ -153,6 +160,14 @@ def _run(
     if on_progress is not None:
         on_progress(1.0)
     return stats
+
+
+def _lower_autogroup(pid: int) -> None:
+    """With the kernel's autogroups on (the usual default), each session shares the CPU as one
+    group whatever its processes' nice values, and every process here has its own session: the
+    group's own nice is what weighs. A kernel without them has no such file."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(BACKGROUND_NICE))
 
 
 def _raise_for_status(name: str, status: int, log_tail: str) -> None:
@@ -211,14 +226,15 @@ def run_ffmpeg(
     on_progress: Callable[[float], None] | None = None,
     duration: float | None = None,
     stderr_path: Path | None = None,
+    background: bool = False,
 ) -> RunStats:
     """Run one ffmpeg command line (a list, never a shell string) to completion.
 
     Progress is read from `-progress pipe:1`, which this adds; `on_progress` gets 0..1 at most
     four times a second, on the calling thread. `stderr_path` keeps the whole log when a caller
-    parses it (the loudness meters print there). Raises StepTimedOut, StepCancelled (the process
-    group is killed first), FFmpegKilled (a signal this runner did not send) or FFmpegFailed with
-    the stderr tail.
+    parses it (the loudness meters print there). A `background` process runs at a low CPU
+    priority. Raises StepTimedOut, StepCancelled (the process group is killed first),
+    FFmpegKilled (a signal this runner did not send) or FFmpegFailed with the stderr tail.
     """
     argv = list(cmd)
     if Path(argv[0]).name == "ffmpeg" or argv[0] == FFMPEG:
@@ -232,6 +248,7 @@ def run_ffmpeg(
         duration=duration,
         capture_stdout=False,
         stderr_path=stderr_path,
+        background=background,
     )
 
 

@@ -404,6 +404,9 @@ class _Sound:
             cancel=cancel,
             on_progress=on_progress,
             duration=self.probe.duration,
+            # Once whole, its first segment waits for the picture's: until then it would take
+            # a core from the picture (each process is its own group to the scheduler).
+            background=True,
         )
 
 
