@@ -179,6 +179,27 @@ def page(browser: Any) -> Iterator[Any]:
     assert not errors, errors
 
 
+@pytest.fixture()
+def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
+    """More pages, each in its own browser context (another person, or another device), closed
+    whatever happens (an open event stream would hold the server's shutdown), none of them with
+    a script error."""
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        contexts.append(browser.new_context())
+        opened = contexts[-1].new_page()
+        errors: list[str] = []
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        opened.js_errors = errors
+        return opened
+
+    yield make
+    for context in contexts:
+        assert not context.pages or not context.pages[0].js_errors, context.pages[0].js_errors
+        context.close()
+
+
 def axe(page: Any) -> None:
     """No serious or critical accessibility violation on the page as it is now (axe-core runs
     through the DevTools protocol, which the pages' Content-Security-Policy does not cover)."""

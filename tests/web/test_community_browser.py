@@ -5,10 +5,9 @@ the member who reported it; the word list holds a post until a moderator approve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from sqlalchemy import update
 
 from models import User
@@ -25,26 +24,6 @@ def _named(user: dict[str, str], name: str) -> None:
 
 def _card(page: Any, text: str) -> Any:
     return page.locator("article.post", has_text=text)
-
-
-@pytest.fixture()
-def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
-    """More people, each in their own browser context, closed whatever happens (an open event
-    stream would hold the server's shutdown)."""
-    contexts: list[Any] = []
-
-    def make() -> Any:
-        contexts.append(browser.new_context())
-        opened = contexts[-1].new_page()
-        errors: list[str] = []
-        opened.on("pageerror", lambda error: errors.append(str(error)))
-        opened.js_errors = errors
-        return opened
-
-    yield make
-    for context in contexts:
-        assert not context.pages or not context.pages[0].js_errors, context.pages[0].js_errors
-        context.close()
 
 
 def test_an_anonymous_prayer_request_reaches_an_open_feed_without_its_author(

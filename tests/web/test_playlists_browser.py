@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -55,25 +55,6 @@ def _member(site: Site) -> dict[str, str]:
 def _api(site: Site, member: dict[str, str], method: str, path: str, **kw: Any) -> httpx.Response:
     headers = {"Authorization": f"Bearer {member['access_token']}"}
     return httpx.request(method, f"{site.base}/api/v1{path}", headers=headers, timeout=30, **kw)
-
-
-@pytest.fixture()
-def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
-    """Another browser context: another device, or another person."""
-    contexts: list[Any] = []
-
-    def make() -> Any:
-        contexts.append(browser.new_context())
-        opened = contexts[-1].new_page()
-        errors: list[str] = []
-        opened.on("pageerror", lambda error: errors.append(str(error)))
-        opened.js_errors = errors
-        return opened
-
-    yield make
-    for context in contexts:
-        assert not context.pages or not context.pages[0].js_errors, context.pages[0].js_errors
-        context.close()
 
 
 def _titles(page: Any) -> list[str]:

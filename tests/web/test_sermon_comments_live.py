@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.sermons import make_sermon
 from tests.web.conftest import Site, axe, sign_in
@@ -21,26 +20,6 @@ from tests.web.conftest import Site, axe, sign_in
 # How long an event has to arrive; how long we listen for one that must not.
 ARRIVES_S = 10.0
 SILENT_S = 2.0
-
-
-@pytest.fixture()
-def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
-    """More people, each in their own browser context, closed whatever happens (an open event
-    stream would hold the server's shutdown)."""
-    contexts: list[Any] = []
-
-    def make() -> Any:
-        contexts.append(browser.new_context())
-        opened = contexts[-1].new_page()
-        errors: list[str] = []
-        opened.on("pageerror", lambda error: errors.append(str(error)))
-        opened.js_errors = errors
-        return opened
-
-    yield make
-    for context in contexts:
-        assert not context.pages or not context.pages[0].js_errors, context.pages[0].js_errors
-        context.close()
 
 
 class Stream:
