@@ -404,8 +404,9 @@ class _Sound:
             cancel=cancel,
             on_progress=on_progress,
             duration=self.probe.duration,
-            # Once whole, its first segment waits for the picture's: until then it would take
-            # a core from the picture (each process is its own group to the scheduler).
+            # Its first segment needs little CPU, and the picture's is what the listener waits
+            # for: at equal weight (each process is its own group to the scheduler) the sound
+            # took a core from the picture for the whole encode.
             background=True,
         )
 
