@@ -40,6 +40,16 @@ from models.upsert import dialect_insert
 from settings import Settings
 
 
+async def _seen_comment(
+    db: AsyncSession, content: Content, comment_id: str, user: AuthUser, *, lock: bool = False
+) -> Comment:
+    """The comment on `content` that `user` may see (locked for a change when `lock`), or 404."""
+    comment = await db.get(Comment, comment_id, with_for_update=lock)
+    if comment is None or comment.content_id != content.id or not sees_comment(comment, user):
+        raise NotFound("no such comment on this content")
+    return comment
+
+
 async def comments_enabled(db: AsyncSession, content_id: str) -> bool:
     switch = await db.get(ContentComments, content_id)
     return switch is not None and switch.enabled
@@ -154,9 +164,7 @@ class ContentCommentsController(Controller):
     ) -> CommentOut:
         assert user is not None
         content = await load_content(db, content_id, user)
-        comment = await db.get(Comment, comment_id, with_for_update=True)
-        if comment is None or comment.content_id != content.id or not sees_comment(comment, user):
-            raise NotFound("no such comment on this content")
+        comment = await _seen_comment(db, content, comment_id, user, lock=True)
         service.ensure_editable(comment.author_id, comment.created_at, user, settings)
         ensure_length(data.text, settings.community_comment_max_chars)
         comment.text, comment.edited_at = data.text, utcnow()
@@ -227,9 +235,7 @@ class ContentCommentsController(Controller):
     ) -> ReportOut:
         assert user is not None
         content = await load_content(db, content_id, user)
-        comment = await db.get(Comment, comment_id)
-        if comment is None or comment.content_id != content.id or not sees_comment(comment, user):
-            raise NotFound("no such comment on this content")
+        comment = await _seen_comment(db, content, comment_id, user)
         report = await service.file_report(db, user, "comment", comment.id, data.reason)
         out = report_out(report)
         await db.commit()
