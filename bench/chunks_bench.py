@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import msgspec  # noqa: E402
 
+from bench.sources import test_video  # noqa: E402
 from pipelines.chunks import ChunkRule, chunk_count  # noqa: E402
 from pipelines.context import StepContext, StepResult  # noqa: E402
 from pipelines.media.probe import probe_step  # noqa: E402
@@ -42,7 +43,6 @@ from pipelines.media.video import encode_video_step  # noqa: E402
 from pipelines.storage import LocalStorage  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
-FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
 
 
 def _settings(root: Path) -> Settings:
@@ -55,22 +55,8 @@ def _settings(root: Path) -> Settings:
 
 
 def make_video(root: Path, minutes: float, height: int) -> Path:
-    """A test picture with a tone, made once (under a partial name, renamed when whole)."""
     width = height * 16 // 9 // 2 * 2
-    video = root / f"chunks-{minutes:g}m-{height}p.mp4"
-    if video.exists():
-        return video
-    root.mkdir(parents=True, exist_ok=True)
-    partial = video.with_suffix(".partial.mp4")
-    seconds = minutes * 60
-    subprocess.run(
-        [*FF, "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r=30:d={seconds}",
-         "-f", "lavfi", "-i", f"sine=f=300:d={seconds}",
-         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(partial)],
-        check=True,
-    )  # fmt: skip
-    partial.replace(video)
-    return video
+    return test_video(root / f"chunks-{minutes:g}m-{height}p.mp4", minutes * 60, width, height)
 
 
 def _ctx(source: Path, out: Path, settings: Settings, name: str, **kw: object) -> StepContext:

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import msgspec  # noqa: E402
 
+from bench.sources import test_video  # noqa: E402
 from pipelines.context import StepContext  # noqa: E402
 from pipelines.media.audio import encode_audio_step  # noqa: E402
 from pipelines.media.errors import StepCancelled  # noqa: E402
@@ -94,38 +95,8 @@ def make_sermon(root: Path, minutes: int) -> Path:
 
 
 def make_video(root: Path, minutes: int) -> Path:
-    """A 1080p30 H.264 test picture with a tone, of `minutes`, made once into `root` (written
-    under a partial name and renamed when whole, as the sermon is)."""
-    video = root / f"video-{minutes}m-1080p.mp4"
-    if video.exists():
-        return video
-    root.mkdir(parents=True, exist_ok=True)
-    partial = root / f"video-{minutes}m-1080p.partial.mp4"
-    d = minutes * 60
-    subprocess.run(
-        [
-            *FF,
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=s=1920x1080:r=30:d={d}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=f=300:d={d}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(partial),
-        ],
-        check=True,
-    )
-    partial.replace(video)
-    return video
+    """A 1080p30 H.264 test picture with a tone, of `minutes`, made once into `root`."""
+    return test_video(root / f"video-{minutes}m-1080p.mp4", minutes * 60, 1920, 1080)
 
 
 def make_sources(root: Path, audio_min: int, video_min: int) -> tuple[Path, Path]:
