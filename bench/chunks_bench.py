@@ -44,7 +44,6 @@ from pipelines.storage import LocalStorage  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
 
-
 def _settings(root: Path) -> Settings:
     return load_settings(
         None,
