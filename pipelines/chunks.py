@@ -3,7 +3,9 @@
 A chunk is a run of whole HLS segments. The ladder puts a keyframe at every segment boundary
 (one closed GOP of `segment_frames` per segment, scene cuts off), so a cut there is a cut at a
 keyframe of every rung: each chunk's segments are the ones a single encode makes at those times,
-each starting with its own I-frame, and the chunks' playlists join end to end.
+each starting with its own I-frame, and the chunks' playlists join end to end. The video's
+first GOP is cut into `opening` shorter segments (`opening_keyframes`), so the first is
+playable sooner; every later segment, and so every chunk after the first, is a whole GOP.
 
 Pure, and in two halves: the orchestrator counts the chunks from the duration alone (it has no
 frame rate), and the encode finds its chunk's exact range from the output frame rate. Both
@@ -20,7 +22,15 @@ import msgspec
 
 from settings import Settings
 
-__all__ = ["ChunkRange", "ChunkRule", "chunk_count", "chunk_range", "segment_frames"]
+__all__ = [
+    "ChunkRange",
+    "ChunkRule",
+    "chunk_count",
+    "chunk_range",
+    "opening_keyframes",
+    "opening_segments",
+    "segment_frames",
+]
 
 
 class ChunkRule(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +39,7 @@ class ChunkRule(msgspec.Struct, frozen=True, kw_only=True):
     min_s: float  # a video this long or longer is cut
     chunk_s: float  # each chunk about this long
     segment_s: float  # the HLS segment length: chunks are whole segments
+    opening: int = 1  # the segments the first GOP is cut into
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChunkRule:
@@ -36,6 +47,7 @@ class ChunkRule(msgspec.Struct, frozen=True, kw_only=True):
             min_s=settings.video_chunk_min_s,
             chunk_s=settings.video_chunk_s,
             segment_s=float(settings.hls_segment_s),
+            opening=opening_segments(settings),
         )
 
     @property
@@ -45,7 +57,8 @@ class ChunkRule(msgspec.Struct, frozen=True, kw_only=True):
 
 class ChunkRange(msgspec.Struct, frozen=True, kw_only=True):
     """Chunk `number` (1-based) of `count`: frames [start_frame, start_frame + frames) of the
-    output rate, which are segments from `first_segment` on; the last chunk runs to the end."""
+    output rate, which are segments numbered from `first_segment` on (counting the opening's
+    short segments before them); the last chunk runs to the end."""
 
     number: int
     count: int
@@ -78,6 +91,26 @@ def segment_frames(frame_rate: float, segment_s: float) -> int:
     return max(1, round(frame_rate * segment_s))
 
 
+def opening_segments(settings: Settings) -> int:
+    """How many segments the first GOP is cut into: 1 (none cut) unless the opening length is
+    set and shorter than a segment."""
+    opening_s = settings.hls_opening_segment_s
+    if opening_s <= 0:
+        return 1
+    return max(1, round(settings.hls_segment_s / opening_s))
+
+
+def opening_keyframes(gop: int, opening: int) -> list[int]:
+    """The frame numbers (from the video's first) where the first GOP's segments after the
+    first start, and the second GOP: [] when the GOP is not cut. The last one, `gop` itself, is
+    forced too, so the keyframes after it fall every `gop` frames from the start as before
+    however the encoder counts its interval."""
+    count = min(opening, gop)
+    if count <= 1:
+        return []
+    return [gop * k // count for k in range(1, count + 1)]
+
+
 def _boundary(index: int, rule: ChunkRule, segment_s: Fraction) -> int:
     """The first segment of the chunk after `index` chunks, snapped to whole real segments."""
     nominal = Fraction(index * rule.segments_per_chunk) * Fraction(rule.segment_s)
@@ -94,6 +127,8 @@ def chunk_range(
     real_segment = per_segment / frame_rate
     first = _boundary(number - 1, rule, real_segment)
     start_frame = first * per_segment
+    # Past the first GOP, a segment's number counts the opening's extra segments too.
+    shift = min(rule.opening, per_segment) - 1 if first > 0 else 0
     if number == count:
         frames, end_s = None, duration
     else:
@@ -103,7 +138,7 @@ def chunk_range(
     return ChunkRange(
         number=number,
         count=count,
-        first_segment=first,
+        first_segment=first + shift,
         start_frame=start_frame,
         frames=frames,
         start_s=float(start_frame / frame_rate),

@@ -158,6 +158,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     # x264 speed/quality trade-off for the ladder; veryfast is the usual choice for VOD at scale.
     x264_preset: str = "veryfast"
     hls_segment_s: int = 6
+    # A video's first segment length: the first GOP is cut into segments about this long (of
+    # whole frames), so the first one is encoded and playable in a third of the time. Segments
+    # after it are hls_segment_s long. 0, or one at least hls_segment_s, cuts nothing.
+    hls_opening_segment_s: Annotated[float, msgspec.Meta(ge=0)] = 2.0
     loudness_target_lufs: float = -16.0
     loudness_true_peak_db: float = -1.5
 

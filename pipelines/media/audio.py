@@ -42,12 +42,13 @@ MASTER_KEY = "hls/master.m3u8"
 PASS_ONE_SHARE = 0.15  # of the step's progress: the measurement is quick next to the encode
 
 
-def hls_output_args(folder: Path, segment_s: int) -> list[str]:
-    """fMP4 HLS into `folder`: an EVENT playlist while it runs, segments renamed in when whole."""
+def hls_output_args(folder: Path, segment_s: float) -> list[str]:
+    """fMP4 HLS into `folder`: an EVENT playlist while it runs, segments renamed in when whole.
+    A segment ends at the first keyframe `segment_s` or more after the last cut was due."""
     folder.mkdir(parents=True, exist_ok=True)
     return [
         "-f", "hls",
-        "-hls_time", str(segment_s),
+        "-hls_time", f"{segment_s:g}",
         "-hls_playlist_type", "event",
         "-hls_segment_type", "fmp4",
         "-hls_fmp4_init_filename", "init.mp4",

@@ -178,6 +178,19 @@ def playlist_init(text: str) -> str | None:
     return None
 
 
+def steady_target_duration(text: str, seconds: int) -> str:
+    """A playlist whose EXT-X-TARGETDURATION is at least `seconds`. ffmpeg states the longest
+    segment so far, so while a video's short opening segments are all there is it says 2 and
+    later 6; a playlist's target duration must never change (RFC 8216, 6.2.1)."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("#EXT-X-TARGETDURATION:"):
+            stated = int(line.split(":", 1)[1])
+            lines[i] = f"#EXT-X-TARGETDURATION:{max(stated, seconds)}"
+            break
+    return "\n".join(lines)
+
+
 def finalise_playlist(text: str) -> str:
     """An EVENT playlist as the VOD playlist it has become: type VOD, ENDLIST present."""
     text = text.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD")
@@ -191,11 +204,8 @@ def finalise_playlist(text: str) -> str:
 
 
 def measure_bandwidth(folder: Path) -> tuple[int, int]:
-    """(peak, average) bits per second of a variant's segments, from their sizes on disk.
-
-    Peak is the largest segment's rate (what RFC 8216 asks BANDWIDTH to bound); the init
-    segment is counted once in the average.
-    """
+    """(peak, average) bits per second of a variant's segments, from their sizes on disk; the
+    init segment is counted once in the average."""
     text = (folder / "index.m3u8").read_text()
     init = playlist_init(text)
     init_bytes = (folder / init).stat().st_size if init and (folder / init).is_file() else 0
@@ -205,14 +215,27 @@ def measure_bandwidth(folder: Path) -> tuple[int, int]:
 
 def bandwidth_of(segments: Sequence[tuple[float, int]], init_bytes: int) -> tuple[int, int]:
     """(peak, average) bits per second of segments given as (duration, bytes), as
-    `measure_bandwidth` reads them from disk (a chunked encode's join has only the figures)."""
+    `measure_bandwidth` reads them from disk (a chunked encode's join has only the figures).
+
+    The peak is RFC 8216bis's peak segment bit rate, which BANDWIDTH must bound: the highest
+    rate of any run of consecutive segments lasting 0.5 to 1.5 target durations. A video's
+    short opening segments are each under half the target duration: they count in runs of two
+    or more, as a player downloading them one after another sees them.
+    """
     if not segments:
         return 0, 0
-    total_bytes, total_s, peak = init_bytes, 0.0, 0.0
-    for duration, size in segments:
-        total_bytes += size
-        total_s += duration
-        if duration > 0.5:
-            peak = max(peak, size * 8 / duration)
+    target = max(round(duration) for duration, _ in segments)
+    low, high = 0.5 * target, 1.5 * target
+    peak = 0.0
+    for first in range(len(segments)):
+        run_s, run_bytes = 0.0, 0
+        for duration, size in segments[first:]:
+            run_s, run_bytes = run_s + duration, run_bytes + size
+            if run_s > high:
+                break
+            if run_s >= low:
+                peak = max(peak, run_bytes * 8 / run_s)
+    total_s = sum(duration for duration, _ in segments)
+    total_bytes = init_bytes + sum(size for _, size in segments)
     average = total_bytes * 8 / total_s if total_s else 0
     return int(max(peak, average)), int(average)

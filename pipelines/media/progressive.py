@@ -4,7 +4,8 @@ ffmpeg writes EVENT playlists (and, with `temp_file`, renames each segment and p
 place only when whole). A thread polls the variant folders, uploads each new segment under its
 immutable name and then the playlist that lists it (short-lived cache), and publishes the
 master as soon as every variant has a segment. `finish()` uploads the rest and turns each
-playlist into VOD with ENDLIST.
+playlist into VOD with ENDLIST. A playlist's target duration is stated as at least `target_s`
+from its first upload, so it holds while short opening segments are all it lists.
 
 A chunk of a chunked encode publishes less: the first chunk leaves its video playlists open
 (`open_ended`: EVENT, no ENDLIST, so players wait at its end for the join to list the rest),
@@ -20,7 +21,12 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from pipelines.context import Outputs
-from pipelines.media.hls import finalise_playlist, playlist_init, playlist_segments
+from pipelines.media.hls import (
+    finalise_playlist,
+    playlist_init,
+    playlist_segments,
+    steady_target_duration,
+)
 
 __all__ = ["ProgressivePublisher"]
 
@@ -41,6 +47,7 @@ class ProgressivePublisher:
         started: float | None = None,
         open_ended: Collection[str] = (),
         playlists: bool = True,
+        target_s: int = 0,
     ) -> None:
         self.outputs = outputs
         self.local_root = local_root
@@ -49,6 +56,7 @@ class ProgressivePublisher:
         self.prefix = prefix
         self.open_ended = set(open_ended)
         self.playlists = playlists
+        self.target_s = target_s
         self.started = started if started is not None else time.monotonic()
         self.time_to_first_playable: float | None = None
         self._uploaded: dict[str, set[str]] = {v: set() for v in variants}
@@ -98,6 +106,7 @@ class ProgressivePublisher:
                 done.add(uri)
         if not self.playlists:
             return
+        text = steady_target_duration(text, self.target_s)
         if variant in self.open_ended:
             # ffmpeg ends its own playlist; this one goes on in the chunks after it.
             text = text.replace("#EXT-X-ENDLIST\n", "")

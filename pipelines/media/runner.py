@@ -23,7 +23,15 @@ import msgspec
 
 from pipelines.media.errors import FFmpegFailed, FFmpegKilled, StepCancelled, StepTimedOut
 
-__all__ = ["RunStats", "Cancel", "AnyCancel", "run_ffmpeg", "run_ffprobe", "run_parallel"]
+__all__ = [
+    "RunStats",
+    "Cancel",
+    "AnyCancel",
+    "Hold",
+    "run_ffmpeg",
+    "run_ffprobe",
+    "run_parallel",
+]
 
 FFMPEG = os.environ.get("CNT_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("CNT_FFPROBE", "ffprobe")
@@ -46,6 +54,12 @@ class RunStats(msgspec.Struct, kw_only=True):
 
 
 class Cancel(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class Hold(Protocol):
+    """Set while a process must wait its turn: it is stopped, and continued once cleared."""
+
     def is_set(self) -> bool: ...
 
 
@@ -107,6 +121,7 @@ def _run(
     capture_stdout: bool,
     stderr_path: Path | None = None,
     background: bool = False,
+    hold: Hold | None = None,
 ) -> RunStats:
     cwd.mkdir(parents=True, exist_ok=True)
     log = open(stderr_path, "wb") if stderr_path is not None else None  # noqa: SIM115
@@ -135,7 +150,9 @@ def _run(
     for reader in readers:
         reader.start()
     try:
-        status, usage = _watch(proc, started, timeout, cancel, progress, on_progress, duration)
+        status, usage = _watch(
+            proc, started, timeout, cancel, progress, on_progress, duration, hold
+        )
     except BaseException:
         # Dramatiq's TimeLimitExceeded and Shutdown arrive asynchronously in this thread: the
         # process group must not outlive the step that owned it.
@@ -190,9 +207,12 @@ def _watch(
     progress: _Progress,
     on_progress: Callable[[float], None] | None,
     duration: float | None,
+    hold: Hold | None = None,
 ) -> tuple[int, resource.struct_rusage]:
-    """Poll the child with wait4 (which also gives its CPU time); report and enforce limits."""
+    """Poll the child with wait4 (which also gives its CPU time); report and enforce limits;
+    stop and continue it as `hold` says (a kill reaches a stopped process all the same)."""
     reported_at, reported = 0.0, -1.0
+    held = False
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
@@ -209,6 +229,10 @@ def _watch(
             os.wait4(proc.pid, 0)
             proc.returncode = -9
             raise StepTimedOut(f"{Path(str(proc.args[0])).name} ran past {timeout:.0f} s")  # type: ignore[index]
+        if hold is not None and hold.is_set() != held:
+            held = not held
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGSTOP if held else signal.SIGCONT)
         if on_progress is not None and duration and now - reported_at >= PROGRESS_INTERVAL_S:
             fraction = min(progress.out_time_s / duration, 0.999)
             if fraction > reported:
@@ -227,14 +251,16 @@ def run_ffmpeg(
     duration: float | None = None,
     stderr_path: Path | None = None,
     background: bool = False,
+    hold: Hold | None = None,
 ) -> RunStats:
     """Run one ffmpeg command line (a list, never a shell string) to completion.
 
     Progress is read from `-progress pipe:1`, which this adds; `on_progress` gets 0..1 at most
     four times a second, on the calling thread. `stderr_path` keeps the whole log when a caller
     parses it (the loudness meters print there). A `background` process runs at a low CPU
-    priority. Raises StepTimedOut, StepCancelled (the process group is killed first),
-    FFmpegKilled (a signal this runner did not send) or FFmpegFailed with the stderr tail.
+    priority; one given a `hold` is stopped while it is set. Raises StepTimedOut, StepCancelled
+    (the process group is killed first), FFmpegKilled (a signal this runner did not send) or
+    FFmpegFailed with the stderr tail.
     """
     argv = list(cmd)
     if Path(argv[0]).name == "ffmpeg" or argv[0] == FFMPEG:
@@ -249,6 +275,7 @@ def run_ffmpeg(
         capture_stdout=False,
         stderr_path=stderr_path,
         background=background,
+        hold=hold,
     )
 
 

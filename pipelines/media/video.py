@@ -36,7 +36,15 @@ from pathlib import Path
 
 import msgspec
 
-from pipelines.chunks import ChunkRange, ChunkRule, chunk_count, chunk_range
+from pipelines.chunks import (
+    ChunkRange,
+    ChunkRule,
+    chunk_count,
+    chunk_range,
+    opening_keyframes,
+    opening_segments,
+    segment_frames,
+)
 from pipelines.context import AssetOut, StepContext, StepResult
 from pipelines.media.audio import hls_output_args
 from pipelines.media.chunk_join import (
@@ -185,8 +193,9 @@ def _rung_args(
     still: bool,
     chunk: ChunkRange | None = None,
 ) -> list[str]:
-    gop = max(1, round(rung.frame_rate * settings.hls_segment_s))
+    gop = segment_frames(rung.frame_rate, settings.hls_segment_s)
     tune = ["-tune", "stillimage"] if still else []
+    forced, segment_s = _opening(gop, settings, chunk)
     # A chunk's frames keep their place on the whole video's clock: ffmpeg must neither fill
     # the time before them with copies (its default for a stream starting late) nor the muxer
     # count from zero (frag_discont: each fragment's decode time is its own), and its segments
@@ -202,9 +211,21 @@ def _rung_args(
         "-profile:v", "high", "-level:v", f"{rung.level / 10:.1f}",
         "-b:v", str(rung.bitrate), "-maxrate", str(rung.maxrate), "-bufsize", str(rung.bufsize),
         "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-flags", "+cgop",
-        *NO_B_FRAMES, "-pix_fmt", "yuv420p", *chunked,
-        *hls_output_args(folder, settings.hls_segment_s),
+        *forced, *NO_B_FRAMES, "-pix_fmt", "yuv420p", *chunked,
+        *hls_output_args(folder, segment_s),
     ]  # fmt: skip
+
+
+def _opening(gop: int, settings: Settings, chunk: ChunkRange | None) -> tuple[list[str], float]:
+    """The first GOP cut into short segments: keyframes forced inside it, and the muxer's
+    segment length set to the short one (its next cut is then due before the next keyframe
+    every time, so it cuts at each). A chunk after the first has whole GOPs only."""
+    first_gop = chunk is None or chunk.start_frame == 0
+    frames = opening_keyframes(gop, opening_segments(settings)) if first_gop else []
+    if not frames:
+        return [], settings.hls_segment_s
+    expression = "+".join(f"eq(n,{n})" for n in frames)
+    return ["-force_key_frames", f"expr:{expression}"], settings.hls_opening_segment_s
 
 
 def picture_command(
@@ -391,8 +412,15 @@ class _Sound:
         self.ctx, self.probe, self.plan, self.hls_dir, self.still = ctx, probe, plan, hls_dir, still
         self.loudness: dict[int, Loudness] = {}
         self.measured: list[RunStats] = []
+        self.ended = False
 
     def run(self, cancel: Cancel, on_progress: Callable[[float], None]) -> RunStats:
+        try:
+            return self._run(cancel, on_progress)
+        finally:
+            self.ended = True
+
+    def _run(self, cancel: Cancel, on_progress: Callable[[float], None]) -> RunStats:
         self.loudness, self.measured = _loudness(self.ctx, self.probe, cancel)
         cmd = sound_command(
             self.ctx, self.probe, self.plan, self.loudness, self.hls_dir, self.still
@@ -411,8 +439,38 @@ class _Sound:
         )
 
 
+class _PictureWaits:
+    """Set (the picture's process stopped) from when every rung has its first segment until
+    every audio rendition has its first, or the sound has ended.
+
+    A listener can start only when both have one, and the sound has none until its loudness
+    pass has read the whole recording (9 CPU seconds for an hour). Meanwhile the picture's
+    later segments took half the machine from that pass: a 60-minute video's first playable
+    came at 11 s, its picture's first segment long before. Stopped, the picture leaves the
+    pass every core; the machine stays as busy, so the whole encode takes no longer.
+    """
+
+    def __init__(self, hls_dir: Path, plan: Encode, sound: _Sound) -> None:
+        self.rungs = [hls_dir / rung.name / "index.m3u8" for rung in plan.rungs]
+        self.tracks = [hls_dir / track.folder / "index.m3u8" for track in plan.tracks]
+        self.sound = sound
+        self.over = False
+
+    def is_set(self) -> bool:
+        if self.over:
+            return False
+        if self.sound.ended or all(playlist.is_file() for playlist in self.tracks):
+            self.over = True
+            return False
+        return all(playlist.is_file() for playlist in self.rungs)
+
+
 def _picture_job(
-    ctx: StepContext, cmd: list[str], duration: float, progress: _SlowestPart
+    ctx: StepContext,
+    cmd: list[str],
+    duration: float,
+    progress: _SlowestPart,
+    waits: _PictureWaits | None,
 ) -> Callable[[Cancel], RunStats]:
     def run(cancel: Cancel) -> RunStats:
         return run_ffmpeg(
@@ -422,6 +480,7 @@ def _picture_job(
             cancel=cancel,
             on_progress=progress.part(0),
             duration=duration,
+            hold=waits,
         )
 
     return run
@@ -440,6 +499,7 @@ def _publisher(
         started=started,
         open_ended=[r.name for r in plan.rungs] if chunk is not None else (),
         playlists=ctx.chunk <= 1,
+        target_s=ctx.settings.hls_segment_s,
     )
 
 
@@ -469,7 +529,9 @@ def encode_video_step(ctx: StepContext) -> StepResult:
     picture = picture_command(ctx, probe, plan, hls_dir, still_path, chunk)
     sound = _Sound(ctx, probe, plan, hls_dir, still_path)
     progress = _SlowestPart(ctx.on_progress, 2 if plan.tracks else 1)
-    jobs = [_picture_job(ctx, picture, probe.duration if chunk is None else chunk.end_s, progress)]
+    waits = _PictureWaits(hls_dir, plan, sound) if plan.tracks and not plan.still else None
+    end = probe.duration if chunk is None else chunk.end_s
+    jobs = [_picture_job(ctx, picture, end, progress, waits)]
     if plan.tracks:
         jobs.append(lambda cancel: sound.run(cancel, progress.part(1)))
     publisher = _publisher(ctx, plan, hls_dir, chunk, started)

@@ -1,7 +1,8 @@
 """A long video encoded in chunks (each its own job) comes out as the ladder one encode makes:
 the same variant playlists segment for segment, every segment starting on a keyframe, and a
-stream that decodes end to end with no seam. Sizes shrunk: 2 s segments, 4 s chunks, a 12 s
-NTSC-rate clip (29.97 fps: segments are 2.002 s, so chunk boundaries are snapped, not round)."""
+stream that decodes end to end with no seam. Sizes shrunk: 2 s segments, the first GOP cut
+into two 1 s segments, 4 s chunks, a 12 s NTSC-rate clip (29.97 fps: segments are 2.002 s, so
+chunk boundaries are snapped, not round)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ def chunk_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=str(tmp_path_factory.mktemp("var")),
         video_ladder="360,240",
         hls_segment_s=2,
+        hls_opening_segment_s=1,
         video_chunk_min_s=4,
         video_chunk_s=4,
     )
@@ -91,7 +93,8 @@ def encoded(
 def test_a_long_video_is_cut_into_several_chunks(encoded: Encoded) -> None:
     assert len(encoded.chunks) == 3
     firsts = [c.data["chunk"]["first_segment"] for c in encoded.chunks.values()]
-    assert firsts == [0, 2, 4]
+    # The first chunk's first GOP is two segments: the numbers after it count both.
+    assert firsts == [0, 3, 5]
     # Only the first chunk encodes the sound.
     assert [sorted(c.data["chunk"]["folders"]) for c in encoded.chunks.values()] == [
         ["240p", "360p", "audio"],
@@ -188,7 +191,9 @@ def test_the_first_chunk_leaves_its_video_playlists_open_for_the_rest(
     hls = tmp_path / "first" / "media/c1/g1/hls"
     video = (hls / "360p" / "index.m3u8").read_text()
     assert "#EXT-X-PLAYLIST-TYPE:EVENT" in video and "#EXT-X-ENDLIST" not in video
-    assert [uri for uri, _ in playlist_segments(video)] == ["seg_00000.m4s", "seg_00001.m4s"]
+    segments = playlist_segments(video)
+    assert [uri for uri, _ in segments] == ["seg_00000.m4s", "seg_00001.m4s", "seg_00002.m4s"]
+    assert [round(duration, 3) for _, duration in segments] == [1.001, 1.001, 2.002]
     audio = (hls / "audio" / "index.m3u8").read_text()
     assert audio.rstrip().endswith("#EXT-X-ENDLIST")
     assert (hls / "master.m3u8").is_file()
@@ -203,7 +208,7 @@ def test_a_later_chunk_publishes_segments_only(
 ) -> None:
     encode_video_step(_ctx(long_clip, tmp_path, chunk_settings, "second", chunk=2))
     hls = tmp_path / "second" / "media/c1/g1/hls"
-    assert sorted(p.name for p in (hls / "360p").iterdir()) == ["seg_00002.m4s", "seg_00003.m4s"]
+    assert sorted(p.name for p in (hls / "360p").iterdir()) == ["seg_00003.m4s", "seg_00004.m4s"]
     assert not (hls / "audio").exists() and not (hls / "master.m3u8").exists()
 
 

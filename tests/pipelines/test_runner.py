@@ -98,3 +98,45 @@ def test_an_exception_raised_while_watching_kills_the_process_group(tmp_path: Pa
             duration=600,
         )
     assert running_marked() == []
+
+
+def _state_and_cpu(pid: int) -> tuple[str, int]:
+    """The process's state letter and its user + system CPU ticks, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return fields[0], int(fields[11]) + int(fields[12])
+
+
+def test_a_held_run_is_stopped_until_the_hold_clears_then_finishes(tmp_path: Path) -> None:
+    hold = threading.Event()
+    hold.set()
+    seen: list[tuple[str, int]] = []
+
+    def look_then_release() -> None:
+        deadline = time.monotonic() + 10
+        while not running_marked() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the watcher polls every 50 ms
+        pid = running_marked()[0]
+        seen.append(_state_and_cpu(pid))
+        time.sleep(0.5)
+        seen.append(_state_and_cpu(pid))
+        hold.clear()
+
+    looker = threading.Thread(target=look_then_release)
+    looker.start()
+    stats = run_ffmpeg(slow_encode(tmp_path, seconds=4), timeout=60, cwd=tmp_path, hold=hold)
+    looker.join()
+    # Stopped ("T") and using no CPU while held; continued and run to its end once released.
+    assert [state for state, _ in seen] == ["T", "T"]
+    assert seen[0][1] == seen[1][1]
+    assert stats.media_seconds == pytest.approx(4.0, abs=0.1)
+    assert running_marked() == []
+
+
+def test_a_held_run_is_still_killed_when_cancelled(tmp_path: Path) -> None:
+    hold, cancel = threading.Event(), threading.Event()
+    hold.set()
+    threading.Timer(0.5, cancel.set).start()
+    with pytest.raises(StepCancelled):
+        run_ffmpeg(slow_encode(tmp_path), timeout=60, cwd=tmp_path, cancel=cancel, hold=hold)
+    assert running_marked() == []
