@@ -10,16 +10,15 @@ import signal
 import threading
 import time
 from contextlib import AbstractContextManager
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from pipelines.context import StepContext
 from pipelines.plans import STEPS, step_function
-from pipelines.storage import Storage, s3_client, storage_from_settings
-from settings import Settings, get_settings
+from pipelines.storage import Storage
+from settings import get_settings
 from workers import attempts, jobs
 from workers.added_tracks import track_recording_key
+from workers.clients import shared_s3, shared_storage
 from workers.db import autocommit
 from workers.editing import step_source_key
 from workers.gone_content import remove_if_gone
@@ -140,23 +139,6 @@ class _Beats:
 _BEATS = _Beats()
 
 
-_clients_lock = threading.Lock()
-
-
-# Built once per process: a boto3 client takes tens of milliseconds to make (and is safe to share
-# between threads, but not to make on several at once).
-@lru_cache(maxsize=2)
-def _storage(settings: Settings) -> Storage:
-    with _clients_lock:
-        return storage_from_settings(settings)
-
-
-@lru_cache(maxsize=2)
-def _s3(settings: Settings) -> Any:
-    with _clients_lock:
-        return s3_client(settings)
-
-
 def _local_source(storage: Storage, key: str, ctx: StepContext) -> AbstractContextManager[Path]:
     """The source as a local file while the step runs: the machine's shared copy on S3."""
     return local_source(storage, key, ctx.settings, lambda: ctx.work_dir)
@@ -166,7 +148,7 @@ def _source_url(step: str, source_key: str | None) -> str | None:
     settings = get_settings()
     if not STEPS[step].source_url or not source_key or not settings.is_s3:
         return None
-    url: str = _s3(settings).generate_presigned_url(
+    url: str = shared_s3(settings).generate_presigned_url(
         "get_object",
         Params={"Bucket": settings.s3_bucket, "Key": source_key},
         ExpiresIn=SOURCE_URL_TTL_S,
@@ -228,7 +210,7 @@ def run_step(step: str, job_id: str) -> None:
         )
     )
 
-    storage = _storage(settings)
+    storage = shared_storage(settings)
     work_dir = _attempt_dir(settings.work_path, job_id, claim.attempt)
     cancel = threading.Event()
     ctx = StepContext(

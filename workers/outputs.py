@@ -15,6 +15,7 @@ from pipelines.context import StepResult
 from pipelines.storage import content_type_for
 from workers import jobs
 from workers.added_tracks import keep_added_tracks
+from workers.chunk_growth import grow_playlists
 from workers.db import transaction
 from workers.metrics import record_step
 from workers.orchestrator import Outcome, advance_locked, lock_content
@@ -123,6 +124,9 @@ def record_success(
         )
         if event is None:
             return None  # the holder of the lease records the outcome
+        if claim.chunk:
+            prefix = generation_prefix(content_id, generation)
+            grow_playlists(connection, content_id, step, generation, prefix)
         if stores_rows(step, result):
             store_in(connection, content_id, step, generation, result)
             content = lock_content(connection, content_id)  # with what the step taught it

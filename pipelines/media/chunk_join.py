@@ -8,6 +8,8 @@ chunks' segment lines end to end under the first chunk's header, made VOD, which
 single encode's playlists are; bandwidth and I-frame playlists are computed from the same
 figures a single encode reads from disk. Chunks that do not meet (a gap, an overlap, a
 different init segment) are refused rather than joined into a stream that skips or breaks.
+Before the join, as chunks finish, the run of them done from the first is listed in open
+playlists (`grown_playlists`), so a listener past the first chunk does not wait for the last.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "Segment",
     "check_joinable",
     "describe_folder",
+    "grown_playlists",
     "joined_bandwidth",
     "joined_iframes",
     "joined_playlist",
@@ -119,6 +122,29 @@ def check_joinable(chunks: list[ChunkOutput], folders: list[str]) -> None:
 def joined_playlist(parts: list[ChunkFolder]) -> str:
     """The VOD playlist of the parts' segments end to end, under the first part's header with
     the largest target duration of any part."""
+    return finalise_playlist(open_playlist(parts))
+
+
+def grown_playlists(done: list[ChunkOutput], folders: list[str]) -> dict[str, str]:
+    """While a chunked encode runs: each of `folders` as far as the chunks done so far reach
+    from the first with no gap, still open (EVENT, no ENDLIST). Empty while the first chunk
+    alone is done (it published its own) or the run does not join (the join will say why)."""
+    by_number = {output.number: output for output in done}
+    run: list[ChunkOutput] = []
+    while len(run) + 1 in by_number:
+        run.append(by_number[len(run) + 1])
+    if len(run) < 2:
+        return {}
+    try:
+        check_joinable(run, folders)
+    except ChunksMismatch:
+        return {}
+    return {name: open_playlist([output.folders[name] for output in run]) for name in folders}
+
+
+def open_playlist(parts: list[ChunkFolder]) -> str:
+    """The parts' segments end to end under the first part's header (an EVENT playlist), with
+    the largest target duration of any part."""
     target = max(_target(part.header) for part in parts)
     header = "\n".join(
         f"#EXT-X-TARGETDURATION:{target}" if line.startswith("#EXT-X-TARGETDURATION:") else line
@@ -128,7 +154,7 @@ def joined_playlist(parts: list[ChunkFolder]) -> str:
     for part in parts:
         for segment in part.segments:
             lines += [f"#EXTINF:{segment.extinf},", segment.uri]
-    return finalise_playlist("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def _target(header: str) -> int:
