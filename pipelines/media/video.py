@@ -481,6 +481,10 @@ def _picture_job(
             on_progress=progress.part(0),
             duration=duration,
             hold=waits,
+            # The first chunk is the one a listener waits for and, with the sound, the longest:
+            # where chunks share a machine, a later one yields the CPU to it (and takes all
+            # it can when nothing else runs).
+            background=ctx.chunk > 1,
         )
 
     return run

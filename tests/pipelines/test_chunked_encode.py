@@ -7,7 +7,10 @@ chunk boundaries are snapped, not round)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import msgspec
@@ -249,3 +252,39 @@ def test_a_long_still_picture_is_encoded_whole_by_its_first_chunk(
     hls = tmp_path / "still" / "media/c1/g1/hls"
     rung = joined.data["rungs"][0]["name"]
     assert decodes_to_the_end(hls / rung / "index.m3u8") == pytest.approx(DURATION_S, abs=1.0)
+
+
+def _ffmpeg_nice_values(work: Path, stop: threading.Event, seen: set[int]) -> None:
+    """Every nice value seen on an encoding ffmpeg (one writing into `work`/hls)."""
+    while not stop.is_set():
+        for pid in os.listdir("/proc"):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except (OSError, ValueError):
+                continue
+            if cmdline[0].endswith(b"ffmpeg") and any(str(work).encode() in a for a in cmdline):
+                seen.add(int(stat.rsplit(")", 1)[1].split()[16]))
+        time.sleep(0.02)
+
+
+def test_a_later_chunk_yields_the_cpu_to_the_first(
+    long_clip: Path, chunk_settings: Settings, tmp_path: Path
+) -> None:
+    """Chunks sharing a machine: the first (the first playable, the longest) runs its picture
+    at normal priority; a later chunk's runs in the background."""
+    seen: dict[int, set[int]] = {}
+    for number in (1, 2):
+        name = f"nice-{number}"
+        seen[number], stop = set(), threading.Event()
+        watcher = threading.Thread(
+            target=_ffmpeg_nice_values, args=(tmp_path / "work" / name / "hls", stop, seen[number])
+        )
+        watcher.start()
+        try:
+            encode_video_step(_ctx(long_clip, tmp_path, chunk_settings, name, chunk=number))
+        finally:
+            stop.set()
+            watcher.join()
+    assert 0 in seen[1]  # the first chunk's picture and loudness pass (its sound's encode: 10)
+    assert seen[2] == {10}

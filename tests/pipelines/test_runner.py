@@ -140,3 +140,28 @@ def test_a_held_run_is_still_killed_when_cancelled(tmp_path: Path) -> None:
     with pytest.raises(StepCancelled):
         run_ffmpeg(slow_encode(tmp_path), timeout=60, cwd=tmp_path, cancel=cancel, hold=hold)
     assert running_marked() == []
+
+
+def test_a_background_run_is_niced_with_its_autogroup(tmp_path: Path) -> None:
+    seen: list[tuple[int, str]] = []
+
+    def look() -> None:
+        deadline = time.monotonic() + 10
+        while not running_marked() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        pid = running_marked()[0]
+        nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+        autogroup = (
+            Path(f"/proc/{pid}/autogroup").read_text()
+            if Path(f"/proc/{pid}/autogroup").exists()
+            else ""
+        )
+        seen.append((nice, autogroup))
+
+    looker = threading.Thread(target=look)
+    looker.start()
+    run_ffmpeg(slow_encode(tmp_path, seconds=2), timeout=60, cwd=tmp_path, background=True)
+    looker.join()
+    nice, autogroup = seen[0]
+    assert nice == 10
+    assert autogroup == "" or autogroup.rstrip().endswith("nice 10")
