@@ -2,11 +2,14 @@
 what its job reads, and whether its success may be recorded.
 
 The orchestrator calls `plan_added_track` under the content's row lock on every advance. A
-ready video whose live generation has finished every step of its plan gets one
-`add_audio_track` job for the first stored track that generation lacks. One at a time: each
+ready video whose live generation has finished every step of its plan (or a new generation
+about to replace it, likewise finished) gets one `add_audio_track` job for the first stored
+track that generation lacks. One at a time: each
 job writes the master with the tracks added before it, so two running at once would each leave
-the other out. So a new generation (a reprocess, a new source, a trim) that goes live gets every
-stored track again, one after the other, without anyone asking.
+the other out. So a new generation (a reprocess, a new source, a trim) gets every stored track
+again, one after the other, without anyone asking, and before it goes live: no listener meets
+its master without them. The generation it replaces (with every track) is
+served until then; the orchestrator holds the switch while `tracks_pending`.
 """
 
 from __future__ import annotations
@@ -32,7 +35,15 @@ from workers.cdn_invalidation import request_invalidation
 if TYPE_CHECKING:
     from workers.inputs import StepInputs
 
-__all__ = ["STEP", "UNFINISHED", "keep_added_tracks", "plan_added_track", "track_recording_key"]
+__all__ = [
+    "STEP",
+    "UNFINISHED",
+    "keep_added_tracks",
+    "plan_added_track",
+    "replaces_live",
+    "track_recording_key",
+    "tracks_pending",
+]
 
 JOBS = table_of(Job)
 ADDED_TRACKS = table_of(AddedTrack)
@@ -53,6 +64,8 @@ class ContentLike(Protocol):
     @property
     def generation(self) -> int: ...
     @property
+    def live_generation(self) -> int | None: ...
+    @property
     def media_type(self) -> Any: ...
     @property
     def kind(self) -> str | None: ...
@@ -62,10 +75,19 @@ class ContentLike(Protocol):
     def jobs(self) -> Sequence[JobLike]: ...
 
 
+def replaces_live(content: ContentLike) -> bool:
+    """The content's generation is a new one of a video already served (a reprocess, a new
+    source, a trim)."""
+    return content.live_generation not in (None, content.generation)
+
+
 def _generation_settled(content: ContentLike, status: str) -> bool:
-    """The generation is the live one of a ready video and none of its plan's steps is still to
-    run (captions rewrite the master too: a track added after them is kept by them)."""
-    if status != "ready" or content.media_type != "video":
+    """The generation is the live one of a ready video, or one about to replace it, and none
+    of its plan's steps is still to run (captions rewrite the master too: a track added after
+    them is kept by them)."""
+    if content.media_type != "video":
+        return False
+    if status != "ready" and not (status == "processing" and replaces_live(content)):
         return False
     plan = plan_for(content.media_type, edit_of(content.kind, content.range_start_s), content.kind)
     finished = {job.step for job in content.jobs if job.status in FINISHED}
@@ -122,6 +144,31 @@ def plan_added_track(
     except IntegrityError:
         return []
     return [message]
+
+
+def tracks_pending(connection: Connection, content_id: str, content: ContentLike) -> bool:
+    """Whether a stored track is not on the content's generation yet: no job of it there, or
+    one still to finish (one that failed is done: a track is optional)."""
+    stored = set(
+        connection.scalars(
+            select(ADDED_TRACKS.c.language).where(
+                ADDED_TRACKS.c.content_id == content_id, ADDED_TRACKS.c.status == "active"
+            )
+        )
+    )
+    if not stored:
+        return False
+    finished = set(
+        connection.scalars(
+            select(JOBS.c.track).where(
+                JOBS.c.content_id == content_id,
+                JOBS.c.step == STEP,
+                JOBS.c.generation == content.generation,
+                JOBS.c.status.not_in(UNFINISHED),
+            )
+        )
+    )
+    return bool(stored - finished)
 
 
 def track_recording_key(inputs: StepInputs) -> str:

@@ -27,9 +27,7 @@ log = logging.getLogger(__name__)
 JOBS = table_of(Job)
 
 
-def _done_chunks(
-    connection: Connection, content_id: str, step: str, generation: int
-) -> list[Any]:
+def _done_chunks(connection: Connection, content_id: str, step: str, generation: int) -> list[Any]:
     rows = connection.execute(
         select(JOBS.c.chunk, JOBS.c.result).where(
             JOBS.c.content_id == content_id,

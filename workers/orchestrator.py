@@ -19,7 +19,7 @@ from pipelines.chunks import ChunkRule, chunk_count
 from pipelines.plans import ON_REQUEST, READY_STEP, StepSpec, edit_of, plan_for
 from settings import get_settings
 from workers import messages
-from workers.added_tracks import plan_added_track
+from workers.added_tracks import plan_added_track, replaces_live, tracks_pending
 from workers.db import autocommit, transaction
 from workers.jobs import announce
 
@@ -209,6 +209,11 @@ def advance_locked(
         content.duration,
         ChunkRule.from_settings(get_settings()),
     )
+    held = decision.status == "ready" and replaces_live(content)
+    if held and tracks_pending(connection, content_id, content):
+        # The generation being replaced serves every added language: it stays live until this
+        # one has them too (their jobs are planned below, one at a time).
+        decision = decision._replace(status=None)
     replaced = None
     if decision.status is not None:
         values: dict[str, Any] = {"status": decision.status, "error": decision.error}
