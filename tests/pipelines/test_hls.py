@@ -48,3 +48,20 @@ def test_an_event_playlist_becomes_vod_with_endlist():
     vod = finalise_playlist(event)
     assert "#EXT-X-PLAYLIST-TYPE:VOD" in vod and vod.endswith("#EXT-X-ENDLIST\n")
     assert finalise_playlist(vod) == vod
+
+
+def test_a_phone_starts_on_the_variant_near_its_bandwidth_the_rest_largest_first():
+    rungs = [("1080p", 6_200_000), ("720p", 3_300_000), ("480p", 1_600_000), ("360p", 900_000)]
+    videos = [
+        {**VIDEO, "name": name, "uri": f"{name}/index.m3u8", "bandwidth": bandwidth}
+        for name, bandwidth in rungs
+    ]
+    master = build_master([AUDIO, *videos])
+    listed = [line for line in master.splitlines() if line.endswith("p/index.m3u8")]
+    # AVPlayer starts with the first listed: about what a phone on a cellular network sustains.
+    assert listed == [
+        "480p/index.m3u8",
+        "1080p/index.m3u8",
+        "720p/index.m3u8",
+        "360p/index.m3u8",
+    ]
