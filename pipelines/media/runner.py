@@ -11,6 +11,7 @@ import collections
 import contextlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import threading
@@ -42,6 +43,11 @@ TAIL_LINES = 40
 # A process that must not slow the one a listener waits for (the sound beside the picture):
 # nice 10 weighs a tenth of a normal process.
 BACKGROUND_NICE = 10
+# Each process is in its own session, so a worker killed outright (kill -9, the OOM killer) left
+# its encodes running as orphans beside the retried attempt, and one stopped by a `hold` would
+# wait for ever. Started through setpriv (util-linux), each is killed when the thread that
+# started it dies; the retry's own sweep of the attempt's folder stays as the fallback.
+DIES_WITH_WORKER = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
 
 
 class RunStats(msgspec.Struct, kw_only=True):
@@ -127,8 +133,9 @@ def _run(
     log = open(stderr_path, "wb") if stderr_path is not None else None  # noqa: SIM115
     started = time.monotonic()
     # `nice` (coreutils) sets the priority before ffmpeg starts its threads, which inherit it.
+    niced = ["nice", "-n", str(BACKGROUND_NICE)] if background else []
     proc = subprocess.Popen(
-        ["nice", "-n", str(BACKGROUND_NICE), *cmd] if background else list(cmd),
+        [*DIES_WITH_WORKER, *niced, *cmd],
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -151,7 +158,7 @@ def _run(
         reader.start()
     try:
         status, usage = _watch(
-            proc, started, timeout, cancel, progress, on_progress, duration, hold
+            proc, started, timeout, cancel, progress, on_progress, duration, hold, Path(cmd[0]).name
         )
     except BaseException:
         # Dramatiq's TimeLimitExceeded and Shutdown arrive asynchronously in this thread: the
@@ -208,6 +215,7 @@ def _watch(
     on_progress: Callable[[float], None] | None,
     duration: float | None,
     hold: Hold | None = None,
+    name: str = "ffmpeg",
 ) -> tuple[int, resource.struct_rusage]:
     """Poll the child with wait4 (which also gives its CPU time); report and enforce limits;
     stop and continue it as `hold` says (a kill reaches a stopped process all the same)."""
@@ -228,7 +236,7 @@ def _watch(
             _kill_group(proc)
             os.wait4(proc.pid, 0)
             proc.returncode = -9
-            raise StepTimedOut(f"{Path(str(proc.args[0])).name} ran past {timeout:.0f} s")  # type: ignore[index]
+            raise StepTimedOut(f"{name} ran past {timeout:.0f} s")
         if hold is not None and hold.is_set() != held:
             held = not held
             with contextlib.suppress(ProcessLookupError):

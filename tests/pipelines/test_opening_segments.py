@@ -73,6 +73,9 @@ def test_the_first_gop_is_three_short_segments_each_on_a_keyframe(encoded: Path,
     assert "#EXT-X-TARGETDURATION:6" in text
     # Keyframes exactly at segment starts: the opening's forced ones, then every 6 s as before.
     assert _keyframe_times(encoded / rung / "index.m3u8") == [0.0, 2.0, 4.0, 6.0, 12.0]
+    # Trick play: an I-frame entry per segment, each lasting until the next keyframe.
+    iframes = playlist_segments((encoded / rung / "iframes.m3u8").read_text())
+    assert [round(d, 3) for _, d in iframes] == durations
     assert decodes_to_the_end(encoded / rung / "index.m3u8") == pytest.approx(DURATION_S, abs=0.05)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -35,6 +39,16 @@ def running_marked() -> list[int]:
             continue
         if MARK.encode() in cmdline:
             found.append(int(pid))
+    return found
+
+
+def started_ffmpeg() -> list[int]:
+    """The marked processes that are ffmpeg itself (not yet the setpriv or nice before it)."""
+    found = []
+    for pid in running_marked():
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].endswith(b"ffmpeg"):
+                found.append(pid)
     return found
 
 
@@ -147,9 +161,9 @@ def test_a_background_run_is_niced_with_its_autogroup(tmp_path: Path) -> None:
 
     def look() -> None:
         deadline = time.monotonic() + 10
-        while not running_marked() and time.monotonic() < deadline:
+        while not started_ffmpeg() and time.monotonic() < deadline:
             time.sleep(0.02)
-        pid = running_marked()[0]
+        pid = started_ffmpeg()[0]
         nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
         autogroup = (
             Path(f"/proc/{pid}/autogroup").read_text()
@@ -165,3 +179,24 @@ def test_a_background_run_is_niced_with_its_autogroup(tmp_path: Path) -> None:
     nice, autogroup = seen[0]
     assert nice == 10
     assert autogroup == "" or autogroup.rstrip().endswith("nice 10")
+
+
+def test_a_worker_killed_outright_takes_its_ffmpeg_with_it(tmp_path: Path) -> None:
+    """kill -9 of the process running a step (the OOM killer's way): its ffmpeg, in a session
+    of its own, is killed with it instead of encoding on as an orphan."""
+    script = (
+        "import sys; from pathlib import Path; from pipelines.media.runner import run_ffmpeg; "
+        "from tests.pipelines.test_runner import slow_encode; "
+        "run_ffmpeg(slow_encode(Path(sys.argv[1])), timeout=600, cwd=Path(sys.argv[1]))"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)])
+    deadline = time.monotonic() + 20
+    while not started_ffmpeg() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started_ffmpeg(), "the encode did not start"
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    deadline = time.monotonic() + 5
+    while running_marked() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running_marked() == []
