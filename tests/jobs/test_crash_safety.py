@@ -43,8 +43,8 @@ def test_worker_killed_mid_encode_is_redelivered_and_a_new_worker_finishes_it(
     killed_at = time.time()
 
     worker_processes(["transcode"], **SLOW)
-    # The killed attempt's ffmpeg (its own session, so it outlived the worker) is stopped by the
-    # attempt that takes over on this machine.
+    # The killed attempt's ffmpeg (in its own session) dies with its worker; the attempt that
+    # takes over on this machine would stop one that had not.
     wait_until(
         lambda: not _ffmpeg_running_for(f"{running.id}/a1"), timeout=60, what="the orphan to stop"
     )
