@@ -30,7 +30,9 @@ from pipelines.media.hls import (
 
 __all__ = ["ProgressivePublisher"]
 
-POLL_S = 0.5
+# The master goes up at the first poll after every variant has a segment: half the interval is
+# added to the first playable on average. A poll reads a few small playlists.
+POLL_S = 0.2
 
 
 class ProgressivePublisher:
