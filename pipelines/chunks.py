@@ -105,10 +105,15 @@ def opening_keyframes(gop: int, opening: int) -> list[int]:
     first start, and the second GOP: [] when the GOP is not cut. The last one, `gop` itself, is
     forced too, so the keyframes after it fall every `gop` frames from the start as before
     however the encoder counts its interval."""
-    count = min(opening, gop)
-    if count <= 1:
+    count = _opening_count(gop, opening)
+    if count == 1:
         return []
     return [gop * k // count for k in range(1, count + 1)]
+
+
+def _opening_count(gop: int, opening: int) -> int:
+    """The segments a GOP of `gop` frames is cut into: no more than it has frames."""
+    return max(1, min(opening, gop))
 
 
 def _boundary(index: int, rule: ChunkRule, segment_s: Fraction) -> int:
@@ -128,7 +133,7 @@ def chunk_range(
     first = _boundary(number - 1, rule, real_segment)
     start_frame = first * per_segment
     # Past the first GOP, a segment's number counts the opening's extra segments too.
-    shift = min(rule.opening, per_segment) - 1 if first > 0 else 0
+    shift = _opening_count(per_segment, rule.opening) - 1 if first > 0 else 0
     if number == count:
         frames, end_s = None, duration
     else:

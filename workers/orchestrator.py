@@ -219,7 +219,7 @@ def advance_locked(
         values: dict[str, Any] = {"status": decision.status, "error": decision.error}
         if decision.status == "ready":
             values["live_generation"] = content.generation
-            if content.live_generation not in (None, content.generation):
+            if replaces_live(content):
                 replaced = content.generation
         connection.execute(update(CONTENT).where(CONTENT.c.id == content_id).values(**values))
     planned = _plan(connection, content_id, content.generation, decision.to_plan)

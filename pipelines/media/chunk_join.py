@@ -20,7 +20,12 @@ from pathlib import Path
 import msgspec
 
 from pipelines.media.errors import ChunksMismatch
-from pipelines.media.hls import bandwidth_of, finalise_playlist, playlist_init
+from pipelines.media.hls import (
+    bandwidth_of,
+    finalise_playlist,
+    playlist_init,
+    steady_target_duration,
+)
 from pipelines.media.iframes import IFrame, iframe_entries
 
 __all__ = [
@@ -146,11 +151,7 @@ def open_playlist(parts: list[ChunkFolder]) -> str:
     """The parts' segments end to end under the first part's header (an EVENT playlist), with
     the largest target duration of any part."""
     target = max(_target(part.header) for part in parts)
-    header = "\n".join(
-        f"#EXT-X-TARGETDURATION:{target}" if line.startswith("#EXT-X-TARGETDURATION:") else line
-        for line in parts[0].header.splitlines()
-    )
-    lines = [header]
+    lines = [steady_target_duration(parts[0].header, target).rstrip("\n")]
     for part in parts:
         for segment in part.segments:
             lines += [f"#EXTINF:{segment.extinf},", segment.uri]
